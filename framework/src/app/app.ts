@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ContextStore, ResourceRegistry } from '../resources/index.js';
+import { formatDiagnostic, type Diagnostic } from '../schema/index.js';
+import { Storage } from '../storage/index.js';
+import { HttpServer, StaticFiles } from '../transport/index.js';
+import { consoleLogger, type Logger } from '../util/index.js';
+import { loadConfig, type AppConfig } from './config.js';
+import { buildGeneration, type Generation, type ResourceChecker } from './generation.js';
+
+export interface AppOptions {
+  /** The app folder (schema, resources, config.yaml, web/). */
+  dir: string;
+  /** Default `<dir>/.lode/data`. */
+  dataDir?: string;
+  /** Default 9926; 0 picks a free port. */
+  port?: number;
+  host?: string;
+  logger?: Logger;
+  /** Start serving even when the first load fails (dev mode waits for a fix). */
+  serveOnLoadFailure?: boolean;
+  checkResources?: ResourceChecker;
+}
+
+export type ReloadResult = { ok: true; generation: number; ms: number; diagnostics: Diagnostic[] } | { ok: false; ms: number; diagnostics: Diagnostic[] };
+
+export class AppLoadError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(`The app failed to load:\n${diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n')}`);
+    this.name = 'AppLoadError';
+  }
+}
+
+/**
+ * A running Lode app: storage, the HTTP server and the generation currently serving. Everything
+ * the runtime holds lives here; a reload builds a new generation and swaps it in atomically.
+ */
+export class App {
+  readonly dir: string;
+  readonly storage: Storage;
+  readonly server: HttpServer;
+  readonly logger: Logger;
+  readonly host: string;
+  readonly contexts = new ContextStore();
+  readonly #key = randomUUID();
+  readonly #staticFiles: StaticFiles | undefined;
+  #config: AppConfig;
+  #current: Generation;
+  #nextNumber = 1;
+  #reloading: Promise<ReloadResult> | undefined;
+  #closed = false;
+  readonly #checkResources: ResourceChecker | undefined;
+
+  private constructor(dir: string, storage: Storage, config: AppConfig, options: AppOptions) {
+    this.dir = dir;
+    this.storage = storage;
+    this.#config = config;
+    this.logger = options.logger ?? consoleLogger;
+    this.host = options.host ?? '127.0.0.1';
+    this.#checkResources = options.checkResources;
+    this.#staticFiles = config.static === undefined ? undefined : new StaticFiles(join(dir, config.static));
+    this.#current = {
+      number: 0,
+      tableDefs: [],
+      tables: {},
+      registry: new ResourceRegistry([]),
+      contexts: this.contexts,
+      staticFiles: this.#staticFiles,
+      diagnostics: [],
+    };
+    this.server = new HttpServer({
+      host: this.host,
+      port: options.port ?? 9926,
+      maxBodySize: config.rest.maxBodySize,
+      routes: () => this.#current,
+      logger: this.logger,
+    });
+  }
+
+  static async start(options: AppOptions): Promise<App> {
+    const dir = resolve(options.dir);
+    const config = await loadConfig(dir);
+    await rm(join(dir, '.lode', 'build'), { recursive: true, force: true });
+    const storage = await Storage.open({ dataDir: resolve(options.dataDir ?? join(dir, '.lode', 'data')) });
+    const app = new App(dir, storage, config, options);
+    try {
+      const first = await app.reload();
+      printDiagnostics(app.logger, first.diagnostics);
+      if (!first.ok && !options.serveOnLoadFailure) throw new AppLoadError(first.diagnostics);
+      await app.server.listen();
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+    return app;
+  }
+
+  get url(): string {
+    return `http://${this.host}:${this.server.port}`;
+  }
+
+  get generation(): Generation {
+    return this.#current;
+  }
+
+  get config(): AppConfig {
+    return this.#config;
+  }
+
+  /** Builds the next generation from the files on disk; on failure the current one keeps serving. */
+  reload(): Promise<ReloadResult> {
+    const previous = this.#reloading ?? Promise.resolve(undefined);
+    const next = previous.then(() => this.#reloadNow());
+    this.#reloading = next;
+    return next;
+  }
+
+  async #reloadNow(): Promise<ReloadResult> {
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    try {
+      this.#config = await loadConfig(this.dir);
+      const result = await buildGeneration({
+        appDir: this.dir,
+        config: this.#config,
+        storage: this.storage,
+        contexts: this.contexts,
+        number: this.#nextNumber++,
+        appKey: this.#key,
+        logger: this.logger,
+        staticFiles: this.#staticFiles,
+        checkResources: this.#checkResources,
+      });
+      if (!result.ok) return { ok: false, ms: elapsed(), diagnostics: result.diagnostics };
+      this.#current = result.generation;
+      return { ok: true, generation: result.generation.number, ms: elapsed(), diagnostics: result.generation.diagnostics };
+    } catch (error) {
+      const diagnostic: Diagnostic = {
+        severity: 'error',
+        code: 'LOAD_FAILED',
+        message: (error as Error).message,
+        file: 'config.yaml',
+        line: 1,
+        column: 1,
+      };
+      return { ok: false, ms: elapsed(), diagnostics: [diagnostic] };
+    }
+  }
+
+  /** Finishes in-flight requests, then closes the server and storage. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#reloading;
+    await this.server.close();
+    await this.storage.close();
+  }
+}
+
+export function printDiagnostics(logger: Logger, diagnostics: Diagnostic[]): void {
+  for (const diagnostic of diagnostics) {
+    if (diagnostic.severity === 'error') logger.error(formatDiagnostic(diagnostic));
+    else logger.warn(formatDiagnostic(diagnostic));
+  }
+}

@@ -1,0 +1,5 @@
+export { App, AppLoadError, printDiagnostics, type AppOptions, type ReloadResult } from './app.js';
+export { loadConfig, parseConfig, defaultConfig, type AppConfig } from './config.js';
+export type { Generation, ResourceChecker } from './generation.js';
+export { RuntimeLinks, type LodeRuntime } from './runtime-link.js';
+export { compileAppSchema, writeTypeDeclarations } from './app-files.js';

@@ -1,0 +1,1 @@
+export { DevServer, type DevServerOptions } from './dev-server.js';

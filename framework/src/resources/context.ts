@@ -1,0 +1,48 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Request headers, lower-cased names. */
+export type RequestHeaders = ReadonlyMap<string, string>;
+
+/**
+ * What a resource method knows about the request it serves. Over HTTP the transport fills it;
+ * code outside a request can build one with `createContext`.
+ */
+export interface RequestContext {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: RequestHeaders;
+  readonly ip: string;
+  /** Milliseconds since the epoch when the request arrived. */
+  readonly timestamp: number;
+  user?: unknown;
+  /** Handlers may set the response status (otherwise it follows from the method and result). */
+  status?: number;
+  /** Handlers may add response headers. */
+  readonly responseHeaders: Record<string, string>;
+  /** Set by table reads so the transport can emit an ETag for exactly that record. */
+  record?: { value: object; version: number };
+}
+
+export function createContext(init: Partial<RequestContext> = {}): RequestContext {
+  return {
+    method: init.method ?? 'GET',
+    url: init.url ?? '/',
+    headers: init.headers ?? new Map(),
+    ip: init.ip ?? '',
+    timestamp: init.timestamp ?? Date.now(),
+    user: init.user,
+    status: init.status,
+    responseHeaders: init.responseHeaders ?? {},
+  };
+}
+
+/** Per-app async context: `getContext()` in user code answers for the request it runs under. */
+export class ContextStore {
+  readonly #storage = new AsyncLocalStorage<RequestContext>();
+
+  run<T>(context: RequestContext, fn: () => T): T {
+    return this.#storage.run(context, fn);
+  }
+
+  readonly getContext = (): RequestContext | undefined => this.#storage.getStore();
+}

@@ -1,0 +1,118 @@
+import { LodeError } from '../errors/index.js';
+import type { Key, RecordEntry, StoredTable } from '../storage/index.js';
+import type { ContextStore, RequestContext } from './context.js';
+import { Resource, type RequestTarget, type ResourceId } from './resource.js';
+
+type TargetOrId = RequestTarget | ResourceId;
+
+function isTarget(value: unknown): value is RequestTarget {
+  return typeof value === 'object' && value !== null && 'isCollection' in value && 'path' in value;
+}
+
+/**
+ * The resource behind every `@table`: `tables.Item`. Apps extend it to change behaviour
+ * (`class Item extends tables.Item { static async get(target) { … super.get(target) … } }`);
+ * every method also takes a plain id so resource code can call `tables.Item.get(12)`.
+ */
+export class TableResource extends Resource {
+  /** Bound per app generation by `bindTableResource`. */
+  static table: StoredTable;
+  static contexts: ContextStore;
+
+  static get tableName(): string {
+    return this.table.name;
+  }
+
+  static override coerceId(raw: string): Key {
+    return this.table.coerceKey(raw);
+  }
+
+  static get(target: TargetOrId, context?: RequestContext): Record<string, unknown> | Iterable<Record<string, unknown>> | undefined {
+    const id = this.idOf(target);
+    if (id === undefined) return this.scanValues();
+    const entry = this.table.get(id);
+    if (!entry) return undefined;
+    const ctx = context ?? this.contexts.getContext();
+    if (ctx) ctx.record = { value: entry.value, version: entry.version };
+    return entry.value;
+  }
+
+  static async put(target: TargetOrId, data: unknown, _context?: RequestContext): Promise<void> {
+    await this.table.put(this.requireId(target, 'PUT'), data);
+  }
+
+  static async patch(target: TargetOrId, data: unknown, _context?: RequestContext): Promise<void> {
+    const updated = await this.table.patch(this.requireId(target, 'PATCH'), data);
+    if (!updated) throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(this.idOf(target))}`);
+  }
+
+  /** Creates a record; over HTTP the answer is 201 with `Location` pointing at the new record. */
+  static async post(target: TargetOrId, data: unknown, context?: RequestContext): Promise<Record<string, unknown>> {
+    if (this.idOf(target) !== undefined) {
+      throw new LodeError('METHOD_NOT_ALLOWED', 'POST creates a record in a collection: send it to /{Export}/', {
+        headers: { Allow: 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS' },
+      });
+    }
+    const entry = await this.table.create(data);
+    const ctx = context ?? this.contexts.getContext();
+    if (ctx) {
+      ctx.status = 201;
+      const collection = ctx.url.endsWith('/') ? ctx.url : `${ctx.url}/`;
+      ctx.responseHeaders.Location = `${collection}${encodeURIComponent(String(entry.id))}`;
+    }
+    return entry.value;
+  }
+
+  static async create(record: unknown): Promise<Record<string, unknown>> {
+    return (await this.table.create(record)).value;
+  }
+
+  static async delete(target: TargetOrId, _context?: RequestContext): Promise<void> {
+    const id = this.requireId(target, 'DELETE');
+    if (!(await this.table.delete(id))) {
+      throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(id)}`);
+    }
+  }
+
+  static entry(id: Key): RecordEntry | undefined {
+    return this.table.get(id);
+  }
+
+  static primaryKeyOf(record: Record<string, unknown>): Key {
+    return record[this.table.def.primaryKey] as Key;
+  }
+
+  private static idOf(target: TargetOrId): Key | undefined {
+    if (!isTarget(target)) return target;
+    return target.id;
+  }
+
+  private static requireId(target: TargetOrId, method: string): Key {
+    const id = this.idOf(target);
+    if (id === undefined) {
+      throw new LodeError('METHOD_NOT_ALLOWED', `${method} needs a record id: /{Export}/{id}`, {
+        headers: { Allow: 'GET, HEAD, POST, OPTIONS' },
+      });
+    }
+    return id;
+  }
+
+  private static *scanValues(): Iterable<Record<string, unknown>> {
+    for (const entry of this.table.scan()) yield entry.value;
+  }
+}
+
+export type TableResourceClass<Row = Record<string, unknown>> = Omit<typeof TableResource, 'get' | 'post' | 'create'> & {
+  get(target: TargetOrId, context?: RequestContext): Row | Iterable<Row> | undefined;
+  post(target: TargetOrId, data: Partial<Row>, context?: RequestContext): Promise<Row>;
+  create(record: Partial<Row>): Promise<Row>;
+};
+
+/** A fresh subclass per generation, bound to the table (whose storage identity survives reloads). */
+export function bindTableResource(table: StoredTable, contexts: ContextStore): typeof TableResource {
+  const bound = class extends TableResource {};
+  bound.table = table;
+  bound.contexts = contexts;
+  Object.defineProperty(bound, 'name', { value: table.name });
+  return bound;
+}

@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
+import { HybridLogicalClock } from '../util/index.js';
+import type { IndexDb } from './index-handle.js';
+import type { Key } from './types.js';
+
+/** A change-log row as stored in the `log` DBI (the key is the sequence number). */
+export interface LogRecord {
+  op: 'put' | 'delete';
+  table: string;
+  id: Key;
+  version: number;
+  origin: number;
+  value?: Record<string, unknown>;
+}
+
+export type MetaKey = string | (string | number)[];
+
+const HLC_KEY = 'hlc';
+const STRUCTURES = Symbol.for('structures');
+
+/** Record DBIs: msgpack with shared structures; bigints beyond 64 bits survive through the extension. */
+const recordOptions = {
+  sharedStructuresKey: STRUCTURES,
+  useBigIntExtension: true,
+} as DatabaseOptions;
+
+/**
+ * One LMDB environment (one per database): its `meta` and `log` DBIs, its clock and its commit
+ * sequence. All writes to the database go through `transaction`, so they batch into one LMDB commit
+ * per event-loop turn.
+ */
+export class DatabaseEnv {
+  readonly name: string;
+  readonly root: RootDatabase;
+  readonly meta: Database<unknown, MetaKey>;
+  readonly log: Database<LogRecord, number>;
+  readonly clock: HybridLogicalClock;
+  #lastSeq: number;
+
+  constructor(dataDir: string, name: string, now: () => number) {
+    this.name = name;
+    this.root = open({ path: join(dataDir, name), maxDbs: 2000 });
+    this.meta = this.root.openDB<unknown, MetaKey>('meta', {});
+    this.log = this.root.openDB<LogRecord, number>('log', { ...recordOptions });
+    const highWater = this.meta.get(HLC_KEY);
+    this.clock = new HybridLogicalClock(typeof highWater === 'number' ? highWater : 0, now);
+    let lastSeq = 0;
+    for (const key of this.log.getKeys({ reverse: true, limit: 1 })) lastSeq = key;
+    this.#lastSeq = lastSeq;
+  }
+
+  openRecords(dbiName: string): Database<Record<string, unknown>, Key> {
+    return this.root.openDB<Record<string, unknown>, Key>(dbiName, { ...recordOptions, useVersions: true });
+  }
+
+  openIndex(dbiName: string): IndexDb {
+    return this.root.openDB(dbiName, { dupSort: true, encoding: 'ordered-binary' }) as unknown as IndexDb;
+  }
+
+  openPlain<V>(dbiName: string): Database<V, Key> {
+    return this.root.openDB<V, Key>(dbiName, {});
+  }
+
+  transaction<T>(action: () => T): Promise<T> {
+    return this.root.transaction(action);
+  }
+
+  /** Inside a write transaction: a version above the clock and `floor`, persisted as the new high-water mark. */
+  nextVersion(floor: number): number {
+    const version = this.clock.nextAbove(floor);
+    this.meta.putSync(HLC_KEY, version);
+    return version;
+  }
+
+  /** Inside a write transaction: appends to the change log and returns the entry's sequence number. */
+  appendLog(record: LogRecord): number {
+    const seq = ++this.#lastSeq;
+    this.log.putSync(seq, record);
+    return seq;
+  }
+
+  close(): Promise<void> {
+    return this.root.close();
+  }
+}
+
+/** Entries of a record DBI, without the msgpack shared-structures row lmdb-js keeps in it. */
+export function recordCount(db: Database<Record<string, unknown>, Key>): number {
+  const stats = db.getStats() as { entryCount: number };
+  return stats.entryCount - (db.doesExist(STRUCTURES as unknown as Key) ? 1 : 0);
+}

@@ -1,0 +1,12 @@
+export { Storage } from './storage.js';
+export type {
+  ChangeEntry,
+  IndexStatus,
+  Key,
+  RecordEntry,
+  ScanOptions,
+  SchemaChanges,
+  StorageOptions,
+  StoredTable,
+} from './types.js';
+export { validateRecord, type ValidationMode } from './validate.js';

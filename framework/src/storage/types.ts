@@ -1,0 +1,64 @@
+import type { TableDef } from '../schema/index.js';
+import type { Logger } from '../util/index.js';
+
+export type Key = string | number;
+
+export interface RecordEntry {
+  id: Key;
+  value: Record<string, unknown>;
+  version: number;
+}
+
+export interface ChangeEntry {
+  seq: number;
+  database: string;
+  table: string;
+  op: 'put' | 'delete';
+  id: Key;
+  version: number;
+  origin: number;
+  value?: Record<string, unknown>;
+}
+
+export interface SchemaChanges {
+  createdTables: string[];
+  addedAttributes: string[];
+  indexesBuilding: string[];
+  retired: string[];
+}
+
+export interface StorageOptions {
+  dataDir: string;
+  nodeId?: number;
+  now?: () => number;
+  /** Where failures of background work (index builds, commit listeners) are reported; default console. */
+  logger?: Logger;
+}
+
+export interface ScanOptions {
+  /** Inclusive lower bound, whatever the direction. */
+  start?: Key;
+  /** Exclusive upper bound, whatever the direction. */
+  end?: Key;
+  limit?: number;
+  reverse?: boolean;
+}
+
+export type IndexStatus = 'ready' | 'building' | 'absent';
+
+export interface StoredTable {
+  readonly name: string;
+  readonly def: TableDef;
+  coerceKey(raw: string): Key;
+  get(id: Key): RecordEntry | undefined;
+  put(id: Key, record: unknown): Promise<RecordEntry>;
+  patch(id: Key, partial: unknown): Promise<RecordEntry | undefined>;
+  create(record: unknown): Promise<RecordEntry>;
+  delete(id: Key): Promise<boolean>;
+  scan(options?: ScanOptions): Iterable<RecordEntry>;
+  byIndex(attribute: string, value: unknown): Iterable<Key>;
+  indexStatus(attribute: string): IndexStatus;
+  whenIndexesReady(): Promise<void>;
+  count(): number;
+  expiresAt(id: Key): number | undefined;
+}

@@ -1,0 +1,170 @@
+import { STATUS_CODES } from 'node:http';
+import type { HttpResponse } from 'uWebSockets.js';
+
+const statusLines = new Map<number, string>();
+function statusLine(status: number): string {
+  let line = statusLines.get(status);
+  if (line === undefined) {
+    line = `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
+    statusLines.set(status, line);
+  }
+  return line;
+}
+
+/**
+ * A body over the limit is still read (and discarded) up to this many extra bytes, so the client
+ * gets its 413 instead of a broken pipe; past it the connection is dropped.
+ */
+const DISCARD_ALLOWANCE = 64 * 1024 * 1024;
+
+/** Flush streamed output in chunks of about this size. */
+const STREAM_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * One HTTP request/response over uWS. uWS forbids touching a response after the client went away
+ * (`onAborted`) or after it ended, so every write goes through here and checks `done` first.
+ */
+export class HttpExchange {
+  readonly method: string;
+  readonly url: string;
+  readonly query: string;
+  readonly headers: Map<string, string>;
+  readonly ip: string;
+  readonly startedAt = Date.now();
+  /** Set when the client disconnected or the response has been completed. */
+  done = false;
+  aborted = false;
+  readonly #res: HttpResponse;
+  #writable: (() => void) | undefined;
+  #bodyAborted: ((error: Error) => void) | undefined;
+
+  constructor(res: HttpResponse, method: string, url: string, query: string, headers: Map<string, string>) {
+    this.#res = res;
+    this.method = method;
+    this.url = url;
+    this.query = query;
+    this.headers = headers;
+    this.ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+    res.onAborted(this.#onAborted);
+  }
+
+  readonly #onAborted = (): void => {
+    this.aborted = true;
+    this.done = true;
+    this.#writable?.();
+    this.#bodyAborted?.(new Error('The client disconnected before sending the whole body'));
+  };
+
+  /**
+   * Collects the request body; uWS delivers it only to a handler attached before the route
+   * handler returns, so this is called synchronously. Rejects with `BodyTooLargeError` past `limit`.
+   */
+  readBody(limit: number, declaredLength: number): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      if (declaredLength > limit + DISCARD_ALLOWANCE) {
+        reject(new BodyTooLargeError(limit, true));
+        return;
+      }
+      this.#bodyAborted = reject;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let settled = false;
+      this.#res.onData((chunk, isLast) => {
+        if (settled) return;
+        size += chunk.byteLength;
+        if (size > limit + DISCARD_ALLOWANCE) {
+          settled = true;
+          reject(new BodyTooLargeError(limit, true));
+        } else if (size > limit) {
+          if (isLast) reject(new BodyTooLargeError(limit, false));
+        } else {
+          chunks.push(Buffer.from(chunk.slice(0)));
+          if (isLast) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+        }
+      });
+    });
+  }
+
+  /** Sends a complete response. `body` undefined sends none (HEAD sends the length it would have had). */
+  send(status: number, headers: Record<string, string>, body?: string | Uint8Array, headOnly = false, closeConnection = false): void {
+    if (this.done) return;
+    this.done = true;
+    const res = this.#res;
+    res.cork(() => {
+      res.writeStatus(statusLine(status));
+      for (const name in headers) res.writeHeader(name, headers[name]!);
+      if (headOnly) res.endWithoutBody(body === undefined ? 0 : Buffer.byteLength(body), closeConnection);
+      else res.end(body, closeConnection);
+    });
+  }
+
+  /** Starts a streamed response; write chunks with `write`, finish with `end`. */
+  begin(status: number, headers: Record<string, string>): void {
+    if (this.done) return;
+    const res = this.#res;
+    res.cork(() => {
+      res.writeStatus(statusLine(status));
+      for (const name in headers) res.writeHeader(name, headers[name]!);
+    });
+  }
+
+  #pending = '';
+
+  /** Buffers streamed text and flushes it in large chunks, waiting while the client is slow. */
+  async write(text: string): Promise<void> {
+    this.#pending += text;
+    if (this.#pending.length >= STREAM_CHUNK_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.done || this.#pending === '') return;
+    const chunk = this.#pending;
+    this.#pending = '';
+    let accepted = true;
+    this.#res.cork(() => {
+      accepted = this.#res.write(chunk);
+    });
+    if (accepted) {
+      // A large synchronous result would otherwise hold the event loop for its whole length.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      this.#writable = resolve;
+      this.#res.onWritable(() => {
+        this.#writable = undefined;
+        resolve();
+        return true;
+      });
+    });
+  }
+
+  async end(text = ''): Promise<void> {
+    this.#pending += text;
+    if (this.done) return;
+    this.done = true;
+    const res = this.#res;
+    const rest = this.#pending;
+    this.#pending = '';
+    res.cork(() => {
+      res.end(rest);
+    });
+  }
+
+  /** Drops the connection (used when a body is too large to read to its end). */
+  close(): void {
+    if (this.aborted) return;
+    this.done = true;
+    this.#res.close();
+  }
+}
+
+export class BodyTooLargeError extends Error {
+  constructor(
+    readonly limit: number,
+    /** True when the rest of the body was not read, so the connection cannot carry another request. */
+    readonly unread: boolean,
+  ) {
+    super(`The request body is larger than ${limit} bytes`);
+  }
+}

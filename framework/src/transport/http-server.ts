@@ -1,0 +1,137 @@
+import { App, us_listen_socket_close, us_socket_local_port, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
+import { LodeError } from '../errors/index.js';
+import type { Logger } from '../util/index.js';
+import { negotiate, jsonCodec } from './codecs.js';
+import { BodyTooLargeError, HttpExchange } from './exchange.js';
+import { toProblem } from './problem.js';
+import { handleRest, methodHasBody } from './rest.js';
+import type { RouteTable } from './routes.js';
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  /** Largest accepted request body in bytes. */
+  maxBodySize: number;
+  /** The routes of the generation serving right now; read once per request. */
+  routes: () => RouteTable;
+  logger: Logger;
+}
+
+/** The uWebSockets.js server: REST for every mounted resource, static files, `/` and `/health`. */
+export class HttpServer {
+  readonly #options: HttpServerOptions;
+  readonly #app: TemplatedApp;
+  #listenSocket: us_listen_socket | undefined;
+  #inFlight = 0;
+  #idle: (() => void) | undefined;
+  port = 0;
+
+  constructor(options: HttpServerOptions) {
+    this.#options = options;
+    this.#app = App().any('/*', this.#onRequest);
+  }
+
+  listen(): Promise<number> {
+    const { host, port } = this.#options;
+    return new Promise((resolve, reject) => {
+      this.#app.listen(host, port, (socket) => {
+        if (!socket) {
+          reject(new Error(`Could not listen on ${host}:${port} (is the port in use?)`));
+          return;
+        }
+        this.#listenSocket = socket;
+        this.port = us_socket_local_port(socket as unknown as Parameters<typeof us_socket_local_port>[0]);
+        resolve(this.port);
+      });
+    });
+  }
+
+  /** Stops accepting connections, lets in-flight requests finish (up to `graceMs`), then closes everything. */
+  async close(graceMs = 5000): Promise<void> {
+    if (this.#listenSocket) {
+      us_listen_socket_close(this.#listenSocket);
+      this.#listenSocket = undefined;
+    }
+    if (this.#inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.#idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.#app.close();
+  }
+
+  readonly #onRequest = (res: HttpResponse, req: HttpRequest): void => {
+    const headers = new Map<string, string>();
+    req.forEach((name, value) => headers.set(name, value));
+    const exchange = new HttpExchange(res, req.getCaseSensitiveMethod().toUpperCase(), req.getUrl(), req.getQuery() ?? '', headers);
+    let body: Promise<Buffer> | undefined;
+    if (methodHasBody(exchange.method)) {
+      body = exchange.readBody(this.#options.maxBodySize, Number(headers.get('content-length') ?? 0));
+      // A request answered before its body arrived (404, 406) must not leave this rejection unhandled.
+      body.catch(ignoreUnreadBody);
+    }
+    this.#inFlight++;
+    this.#serve(exchange, body)
+      .catch((error: unknown) => this.#fail(exchange, error))
+      .finally(() => {
+        if (--this.#inFlight === 0) this.#idle?.();
+      });
+  };
+
+  async #serve(exchange: HttpExchange, bodyPromise: Promise<Buffer> | undefined): Promise<void> {
+    const routes = this.#options.routes();
+    const path = exchange.url;
+    const match = routes.registry.match(path);
+    if (!match) return this.#serveUnrouted(exchange, routes);
+    const responseCodec = negotiate(exchange.headers.get('accept'));
+    const body = bodyPromise === undefined ? undefined : await bodyPromise;
+    if (!responseCodec) throw new LodeError('NOT_ACCEPTABLE', 'Accept application/json or application/x-msgpack');
+    await handleRest({ exchange, routes, match, responseCodec, body });
+  }
+
+  async #serveUnrouted(exchange: HttpExchange, routes: RouteTable): Promise<void> {
+    const { method, url } = exchange;
+    if (method !== 'GET' && method !== 'HEAD') throw new LodeError('ROUTE_NOT_FOUND', `No resource at ${url}`);
+    if (url === '/health') return exchange.send(200, { 'Content-Type': 'application/json' }, '{"status":"ok"}', method === 'HEAD');
+    const wantsHtml = (exchange.headers.get('accept') ?? '').includes('text/html');
+    if (url !== '/' || wantsHtml) {
+      const file = await routes.staticFiles?.find(url);
+      if (file) return exchange.send(200, { 'Content-Type': file.contentType }, file.body, method === 'HEAD');
+    }
+    if (url === '/') return exchange.send(200, { 'Content-Type': 'application/json' }, jsonCodec.encode(describe(routes)) as string, method === 'HEAD');
+    throw new LodeError('ROUTE_NOT_FOUND', `No resource at ${url}`);
+  }
+
+  #fail(exchange: HttpExchange, error: unknown): void {
+    if (exchange.done) return;
+    if (error instanceof BodyTooLargeError) {
+      const { problem } = toProblem(new LodeError('PAYLOAD_TOO_LARGE', error.message));
+      const headers: Record<string, string> = { 'Content-Type': 'application/problem+json' };
+      if (error.unread) headers.Connection = 'close';
+      exchange.send(413, headers, JSON.stringify(problem), false, error.unread);
+      return;
+    }
+    const { problem, headers, unexpected } = toProblem(error);
+    if (unexpected) this.#options.logger.error(`${exchange.method} ${exchange.url} failed:`, error);
+    exchange.send(problem.status, { ...headers, 'Content-Type': 'application/problem+json' }, JSON.stringify(problem), exchange.method === 'HEAD');
+  }
+}
+
+function ignoreUnreadBody(): void {
+  return undefined;
+}
+
+function describe(routes: RouteTable): unknown {
+  return {
+    resources: routes.registry.list().map((mounted) => ({
+      name: mounted.path,
+      url: `/${mounted.path}/`,
+      ...(mounted.table === undefined ? {} : { table: mounted.table }),
+      ...(mounted.attributes === undefined ? {} : { attributes: mounted.attributes }),
+    })),
+  };
+}

@@ -1,0 +1,9 @@
+import type { ContextStore, ResourceRegistry } from '../resources/index.js';
+import type { StaticFiles } from './static-files.js';
+
+/** What the transport serves: one app generation's routes, swapped atomically on reload. */
+export interface RouteTable {
+  readonly registry: ResourceRegistry;
+  readonly contexts: ContextStore;
+  readonly staticFiles?: StaticFiles;
+}

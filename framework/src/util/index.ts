@@ -1,0 +1,2 @@
+export { HybridLogicalClock, compareVersions, versionTime, LOGICAL_BITS_FACTOR, type WallClock } from './hlc.js';
+export { consoleLogger, silentLogger, type Logger } from './logger.js';
