@@ -18,8 +18,9 @@ function collect(dir, out) {
 }
 
 const files = collect(join(root, 'test'), []);
-for (const example of readdirSync(join(root, 'examples'))) {
-  const testDir = join(root, 'examples', example, 'test');
+const examples = join(root, 'examples');
+for (const example of existsSync(examples) ? readdirSync(examples) : []) {
+  const testDir = join(examples, example, 'test');
   if (existsSync(testDir)) collect(testDir, files);
 }
 const filter = process.argv.slice(2);
