@@ -8,12 +8,17 @@ const [dataDir] = process.argv.slice(2);
 const db = open<Record<string, unknown>, string>({ path: dataDir!, useVersions: true });
 let version = Date.now() * 1024;
 
-function readJson(res: HttpResponse, done: (value: Record<string, unknown>) => void): void {
+interface Pending {
+  aborted: boolean;
+}
+
+function readJson(res: HttpResponse, done: (value: Record<string, unknown>, pending: Pending) => void): void {
   let body = Buffer.alloc(0);
-  res.onAborted(() => undefined);
+  const pending = { aborted: false };
+  res.onAborted(() => (pending.aborted = true));
   res.onData((chunk, last) => {
     body = Buffer.concat([body, Buffer.from(chunk)]);
-    if (last) done(JSON.parse(body.toString()) as Record<string, unknown>);
+    if (last) done(JSON.parse(body.toString()) as Record<string, unknown>, pending);
   });
 }
 
@@ -27,17 +32,19 @@ App()
   })
   .put('/Item/:id', (res, req) => {
     const id = req.getParameter(0)!;
-    readJson(res, (value) => {
+    readJson(res, (value, pending) => {
       value.id = id;
-      void db.put(id, value, ++version).then(() => res.cork(() => res.writeStatus('204 No Content').end()));
+      void db.put(id, value, ++version).then(() => pending.aborted || res.cork(() => res.writeStatus('204 No Content').end()));
     });
   })
   .post('/Item/', (res) => {
-    readJson(res, (value) => {
+    readJson(res, (value, pending) => {
       const id = randomUUID();
       value.id = id;
-      void db.put(id, value, ++version).then(() =>
-        res.cork(() => res.writeStatus('201 Created').writeHeader('Location', `/Item/${id}`).writeHeader('Content-Type', 'application/json').end(JSON.stringify(value))),
+      void db.put(id, value, ++version).then(
+        () =>
+          pending.aborted ||
+          res.cork(() => res.writeStatus('201 Created').writeHeader('Location', `/Item/${id}`).writeHeader('Content-Type', 'application/json').end(JSON.stringify(value))),
       );
     });
   })

@@ -29,7 +29,6 @@ export class HttpExchange {
   readonly url: string;
   readonly query: string;
   readonly headers: Map<string, string>;
-  readonly ip: string;
   readonly startedAt = Date.now();
   /** Set when the client disconnected or the response has been completed. */
   done = false;
@@ -44,22 +43,41 @@ export class HttpExchange {
     this.url = url;
     this.query = query;
     this.headers = headers;
-    this.ip = Buffer.from(res.getRemoteAddressAsText()).toString();
-    res.onAborted(this.#onAborted);
   }
 
-  readonly #onAborted = (): void => {
+  #watching = false;
+
+  /**
+   * uWS needs `onAborted` only for responses finished after the route callback returns; a
+   * synchronous answer skips it. Must be called inside the route callback.
+   */
+  watchAbort(): void {
+    if (this.#watching || this.done) return;
+    this.#watching = true;
+    this.#res.onAborted(() => this.#abort());
+  }
+
+  #ip: string | undefined;
+
+  /** Read on first use: asking uWS for the peer address costs more than the rest of a small GET. */
+  get ip(): string {
+    if (this.#ip === undefined) this.#ip = this.done ? '' : Buffer.from(this.#res.getRemoteAddressAsText()).toString();
+    return this.#ip;
+  }
+
+  #abort(): void {
     this.aborted = true;
     this.done = true;
     this.#writable?.();
     this.#bodyAborted?.(new Error('The client disconnected before sending the whole body'));
-  };
+  }
 
   /**
    * Collects the request body; uWS delivers it only to a handler attached before the route
    * handler returns, so this is called synchronously. Rejects with `BodyTooLargeError` past `limit`.
    */
   readBody(limit: number, declaredLength: number): Promise<Buffer> {
+    this.watchAbort();
     return new Promise((resolve, reject) => {
       if (declaredLength > limit + DISCARD_ALLOWANCE) {
         reject(new BodyTooLargeError(limit, true));
@@ -91,7 +109,7 @@ export class HttpExchange {
     this.done = true;
     const res = this.#res;
     res.cork(() => {
-      res.writeStatus(statusLine(status));
+      if (status !== 200) res.writeStatus(statusLine(status));
       for (const name in headers) res.writeHeader(name, headers[name]!);
       if (headOnly) res.endWithoutBody(body === undefined ? 0 : Buffer.byteLength(body), closeConnection);
       else res.end(body, closeConnection);

@@ -69,28 +69,42 @@ export class HttpServer {
     req.forEach((name, value) => headers.set(name, value));
     const exchange = new HttpExchange(res, req.getCaseSensitiveMethod().toUpperCase(), req.getUrl(), req.getQuery() ?? '', headers);
     let body: Promise<Buffer> | undefined;
+    // uWS does not count `endWithoutBody` (HEAD) as responding, so HEAD always registers onAborted.
+    if (exchange.method === 'HEAD') exchange.watchAbort();
     if (methodHasBody(exchange.method)) {
       body = exchange.readBody(this.#options.maxBodySize, Number(headers.get('content-length') ?? 0));
       // A request answered before its body arrived (404, 406) must not leave this rejection unhandled.
       body.catch(ignoreUnreadBody);
     }
     this.#inFlight++;
-    this.#serve(exchange, body)
-      .catch((error: unknown) => this.#fail(exchange, error))
-      .finally(() => {
-        if (--this.#inFlight === 0) this.#idle?.();
-      });
+    // Synchronous handlers (a table read) are answered inside this uWS callback, where writes are
+    // corked for free; only work that really waits goes through promises.
+    let pending: Promise<void> | void = undefined;
+    try {
+      pending = this.#serve(exchange, body);
+    } catch (error) {
+      this.#fail(exchange, error);
+    }
+    if (!pending) return this.#finished();
+    exchange.watchAbort();
+    pending.then(this.#finished, (error: unknown) => {
+      this.#fail(exchange, error);
+      this.#finished();
+    });
   };
 
-  async #serve(exchange: HttpExchange, bodyPromise: Promise<Buffer> | undefined): Promise<void> {
+  readonly #finished = (): void => {
+    if (--this.#inFlight === 0) this.#idle?.();
+  };
+
+  #serve(exchange: HttpExchange, body: Promise<Buffer> | undefined): Promise<void> | void {
     const routes = this.#options.routes();
-    const path = exchange.url;
-    const match = routes.registry.match(path);
+    const match = routes.registry.match(exchange.url);
     if (!match) return this.#serveUnrouted(exchange, routes);
     const responseCodec = negotiate(exchange.headers.get('accept'));
-    const body = bodyPromise === undefined ? undefined : await bodyPromise;
     if (!responseCodec) throw new LodeError('NOT_ACCEPTABLE', 'Accept application/json or application/x-msgpack');
-    await handleRest({ exchange, routes, match, responseCodec, body });
+    if (body === undefined) return handleRest({ exchange, routes, match, responseCodec, body });
+    return body.then((received) => handleRest({ exchange, routes, match, responseCodec, body: received }));
   }
 
   async #serveUnrouted(exchange: HttpExchange, routes: RouteTable): Promise<void> {

@@ -36,7 +36,7 @@ export function toProblem(error: unknown): ProblemResponse {
       code: error.code,
     };
     if (error.errors) problem.errors = error.errors;
-    return { problem, headers: error.headers ?? {}, unexpected: error.status >= 500 };
+    return { problem, headers: error.headers ?? {}, unexpected: error.code === 'INTERNAL' };
   }
   const status = userStatus(error);
   if (status !== undefined) {

@@ -1,9 +1,9 @@
 import { LodeError } from '../errors/index.js';
 import {
   allowedMethods,
-  createContext,
   isResponseLike,
   type RequestContext,
+  type RequestHeaders,
   type RequestTarget,
   type ResourceClass,
   type RouteMatch,
@@ -36,7 +36,32 @@ function isIterableResult(value: unknown): value is Iterable<unknown> | AsyncIte
 
 function etagOf(context: RequestContext, result: unknown): string | undefined {
   const record = context.record;
-  return record !== undefined && record.value === result ? `"${record.version.toString(36)}"` : undefined;
+  return record !== undefined && record.value === result ? `"${record.version}"` : undefined;
+}
+
+/** The context of an HTTP request: a class, so the per-request object is cheap to create. */
+class HttpRequestContext implements RequestContext {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: RequestHeaders;
+  readonly timestamp: number;
+  readonly responseHeaders: Record<string, string> = {};
+  user?: unknown;
+  status?: number;
+  record?: { value: object; version: number };
+  readonly #exchange: HttpExchange;
+
+  constructor(exchange: HttpExchange) {
+    this.#exchange = exchange;
+    this.method = exchange.method;
+    this.url = exchange.url;
+    this.headers = exchange.headers;
+    this.timestamp = exchange.startedAt;
+  }
+
+  get ip(): string {
+    return this.#exchange.ip;
+  }
 }
 
 /** Streams an iterable as a JSON array with back-pressure, never holding the whole result. */
@@ -66,39 +91,40 @@ export interface RestRequest {
   body: Buffer | undefined;
 }
 
-/** Maps an HTTP request onto a resource method and the result onto a response. */
-export async function handleRest({ exchange, routes, match, responseCodec, body }: RestRequest): Promise<void> {
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Maps an HTTP request onto a resource method and the result onto a response. Returns a promise
+ * only when something has to be waited for, so synchronous reads answer in the uWS callback.
+ */
+export function handleRest({ exchange, routes, match, responseCodec, body }: RestRequest): Promise<void> | void {
   const resource = match.mounted.resource;
   const method = exchange.method;
   if (!knownMethods.has(method)) throw new LodeError('METHOD_NOT_IMPLEMENTED', `HTTP method ${method} is not implemented`);
-  const allow = allowedMethods(resource).join(', ');
-  if (method === 'OPTIONS') {
-    exchange.send(204, { Allow: allow });
-    return;
-  }
+  if (method === 'OPTIONS') return exchange.send(204, { Allow: allowedMethods(resource).join(', ') });
   const handlerName = method === 'HEAD' ? 'get' : method.toLowerCase();
   const handler = (resource as Record<string, unknown>)[handlerName];
   if (typeof handler !== 'function') {
-    throw new LodeError('METHOD_NOT_ALLOWED', `${match.mounted.path} does not support ${method}`, { headers: { Allow: allow } });
+    throw new LodeError('METHOD_NOT_ALLOWED', `${match.mounted.path} does not support ${method}`, {
+      headers: { Allow: allowedMethods(resource).join(', ') },
+    });
   }
   const target = parseTarget(match, exchange.query, resource);
   const data = body === undefined ? undefined : codecForContentType(exchange.headers.get('content-type')).decode(body);
-  const context = createContext({
-    method,
-    url: exchange.url,
-    headers: exchange.headers,
-    ip: exchange.ip,
-    timestamp: exchange.startedAt,
-  });
+  const context = new HttpRequestContext(exchange);
   const args = handlerName === 'get' || handlerName === 'delete' ? [target, context] : [target, data, context];
-  const result = await routes.contexts.run(context, () => (handler as (...a: unknown[]) => unknown).apply(resource, args));
-  if (exchange.done) return;
-  await respond(exchange, context, result, responseCodec);
+  const result = routes.contexts.call(context, handler as (...a: unknown[]) => unknown, resource, args);
+  if (isPromiseLike(result)) {
+    return Promise.resolve(result).then((value) => (exchange.done ? undefined : respond(exchange, context, value, responseCodec)));
+  }
+  return respond(exchange, context, result, responseCodec);
 }
 
-async function respond(exchange: HttpExchange, context: RequestContext, result: unknown, codec: Codec): Promise<void> {
+function respond(exchange: HttpExchange, context: RequestContext, result: unknown, codec: Codec): Promise<void> | void {
   const headOnly = exchange.method === 'HEAD';
-  const headers: Record<string, string> = { ...context.responseHeaders };
+  const headers = context.responseHeaders;
   if (isResponseLike(result)) {
     Object.assign(headers, result.headers);
     if (result.body !== undefined) return exchange.send(result.status, headers, result.body, headOnly);

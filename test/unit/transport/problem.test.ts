@@ -17,6 +17,8 @@ test('a LodeError keeps its code, status, field errors and headers', () => {
   });
   assert.deepEqual(headers, { 'X-A': '1' });
   assert.equal(unexpected, false);
+  assert.equal(toProblem(new LodeError('INDEX_BUILDING')).unexpected, false, 'an expected 503 is not logged as a failure');
+  assert.equal(toProblem(new LodeError('INTERNAL')).unexpected, true);
 });
 
 test('errors with statusCode or status become HANDLER_ERROR with that status', () => {
