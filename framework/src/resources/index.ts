@@ -14,6 +14,7 @@ export { TableResource, bindTableResource, type TableResourceClass } from './tab
 export {
   ResourceRegistry,
   collectExports,
+  decodePath,
   isResourceClass,
   type AttributeSummary,
   type CollectedExport,

@@ -1,4 +1,14 @@
+import { LodeError } from '../errors/index.js';
 import { resourceMethods, type ResourceClass } from './resource.js';
+
+/** `decodeURIComponent` that answers 400 instead of throwing a URIError on bad percent-encoding. */
+export function decodePath(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new LodeError('BAD_REQUEST', `Malformed percent-encoding in the URL: ${encoded}`, { errors: [{ path: 'url', message: 'is not valid percent-encoded UTF-8' }] });
+  }
+}
 
 export interface AttributeSummary {
   name: string;
@@ -49,7 +59,7 @@ export class ResourceRegistry {
     }
     for (let i = candidates.length - 1; i >= 0; i--) {
       const stop = candidates[i]!;
-      const mounted = this.#byPath.get(decodeURIComponent(pathname.slice(1, stop)));
+      const mounted = this.#byPath.get(decodePath(pathname.slice(1, stop)));
       if (mounted) return { mounted, rest: pathname.slice(stop) };
     }
     return undefined;

@@ -1,6 +1,7 @@
 import { LodeError } from '../errors/index.js';
 import {
   allowedMethods,
+  decodePath,
   isResponseLike,
   type RequestContext,
   type RequestHeaders,
@@ -23,7 +24,7 @@ export function methodHasBody(method: string): boolean {
 function parseTarget(match: RouteMatch, query: string, resource: ResourceClass): RequestTarget {
   const rest = match.rest;
   if (rest === '' || rest === '/') return { path: '', search: query, isCollection: rest === '/' };
-  const path = decodeURIComponent(rest.slice(1));
+  const path = decodePath(rest.slice(1));
   if (path.endsWith('/')) return { path, search: query, isCollection: true };
   const id = resource.coerceId ? resource.coerceId(path) : path;
   return { id, path, search: query, isCollection: false };
