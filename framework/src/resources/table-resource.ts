@@ -74,6 +74,11 @@ export class TableResource extends Resource {
     }
   }
 
+  /** Number of records in the table. */
+  static count(): number {
+    return this.table.count();
+  }
+
   static entry(id: Key): RecordEntry | undefined {
     return this.table.get(id);
   }
