@@ -44,7 +44,8 @@ export class Failing extends Resource {
 
 export class ProductCount extends Resource {
   static get() {
-    return { count: [...(tables.Product.get({ isCollection: true, path: '', search: '' }) as Iterable<unknown>)].length };
+    const scanned = [...(tables.Product.get({ isCollection: true, path: '', search: '' }) as Iterable<unknown>)].length;
+    return { count: tables.Product.count(), scanned };
   }
 }
 `;
@@ -226,7 +227,10 @@ describe('REST over a real lode dev process', { timeout: 60000 }, () => {
     assert.equal(res.status, 200);
     const notes = (await res.json()) as { id: string }[];
     assert.equal(notes.filter((note) => note.id.startsWith('bulk-')).length, 3000);
-    const count = (await (await fetch(url('/ProductCount'))).json()) as { count: number };
+    const count = (await (await fetch(url('/ProductCount'))).json()) as { count: number; scanned: number };
     assert.ok(count.count >= 1);
+    assert.equal(count.count, count.scanned);
+    const filtered = await fetch(url('/Note/?text=x'));
+    assert.equal(filtered.status, 400, 'a query is refused, never silently ignored');
   });
 });

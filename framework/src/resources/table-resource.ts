@@ -29,7 +29,15 @@ export class TableResource extends Resource {
 
   static get(target: TargetOrId, context?: RequestContext): Record<string, unknown> | Iterable<Record<string, unknown>> | undefined {
     const id = this.idOf(target);
-    if (id === undefined) return this.scanValues();
+    if (id === undefined) {
+      // Until the query engine lands, a filter must fail loudly rather than be ignored.
+      if (isTarget(target) && target.search !== '') {
+        throw new LodeError('BAD_REQUEST', `Queries on ${this.table.name} are not supported yet: ?${target.search}`, {
+          errors: [{ path: 'query', message: 'collection queries are not implemented yet' }],
+        });
+      }
+      return this.scanValues();
+    }
     const entry = this.table.get(id);
     if (!entry) return undefined;
     const ctx = context ?? this.contexts.getContext();
