@@ -13,11 +13,11 @@ a schema, resource classes, tests and a web page, ready for \`npm install && npm
 Options:
   -h, --help  show this help`;
 
-/** The `cd` argument for the next steps: relative when the project is below the current folder. */
+/** The `cd` argument for the next steps: relative when the project is below the current folder, quoted for sh. */
 function displayPath(target: string): string {
   const fromHere = relative(process.cwd(), target);
   const path = fromHere !== '' && !fromHere.startsWith('..') && !isAbsolute(fromHere) ? fromHere : target;
-  return /^[\w./-]+$/.test(path) ? path : JSON.stringify(path);
+  return /^[\w./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
 }
 
 /** Runs the CLI and returns its exit code: 0 done, 1 refused or failed, 2 bad usage. */

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { toPackageName } from './package-name.js';
 
@@ -25,17 +25,19 @@ export class ScaffoldError extends Error {
   override name = 'ScaffoldError';
 }
 
-async function ensureEmptyTarget(target: string): Promise<void> {
+/** Throws unless `target` is absent or an empty folder; tells which, so a failure can undo only its own work. */
+async function ensureEmptyTarget(target: string): Promise<'absent' | 'empty'> {
   const info = await stat(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
-  if (info === undefined) return;
+  if (info === undefined) return 'absent';
   if (!info.isDirectory()) throw new ScaffoldError(`${target} exists and is not a folder. Choose another name.`);
   const entries = await readdir(target);
   if (entries.length > 0) {
     throw new ScaffoldError(`${target} is not empty (it holds ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}). Choose a new or empty folder.`);
   }
+  return 'empty';
 }
 
 async function copyTree(from: string, to: string, relative: string, copied: string[]): Promise<void> {
@@ -69,10 +71,21 @@ async function adaptManifest(target: string, packageName: string, frameworkDir: 
 
 /** Copies the template into a new project folder and adapts its package.json. */
 export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult> {
-  await ensureEmptyTarget(options.target);
+  const { template, target, frameworkDir } = options;
+  await access(join(template, 'package.json')).catch(() => {
+    throw new ScaffoldError(`The starter template is missing (${template}). Run create-app from a Lode checkout.`);
+  });
+  const before = await ensureEmptyTarget(target);
   const files: string[] = [];
-  await copyTree(options.template, options.target, '', files);
-  const packageName = toPackageName(basename(options.target));
-  await adaptManifest(options.target, packageName, options.frameworkDir);
+  const packageName = toPackageName(basename(target));
+  try {
+    await copyTree(template, target, '', files);
+    await adaptManifest(target, packageName, frameworkDir);
+  } catch (error) {
+    // Leave the target as it was found rather than half a project.
+    if (before === 'absent') await rm(target, { recursive: true, force: true });
+    else for (const entry of await readdir(target)) await rm(join(target, entry), { recursive: true, force: true });
+    throw error;
+  }
   return { packageName, files };
 }

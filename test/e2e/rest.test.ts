@@ -19,6 +19,11 @@ type Counter @table @export {
   count: Int!
 }
 
+type Shelf @table {
+  id: ID @primaryKey
+  label: String
+}
+
 type Note @table @export @sealed {
   id: ID @primaryKey
   text: String!
@@ -39,6 +44,14 @@ export class Failing extends Resource {
     if (target.id === 'teapot') throw Object.assign(new Error('short and stout'), { statusCode: 418 });
     if (target.id === 'typed') throw new LodeError('BAD_REQUEST', 'typed failure');
     throw new Error('internal details that must not leak');
+  }
+}
+
+export class Shelf extends tables.Shelf {
+  static override async get(target: Parameters<typeof tables.Shelf.get>[0], context?: Parameters<typeof tables.Shelf.get>[1]) {
+    const record = await super.get(target, context);
+    if (record === undefined || Symbol.iterator in record) return record;
+    return { ...record, label: String(record.label).toUpperCase(), decorated: true };
   }
 }
 
@@ -206,8 +219,11 @@ describe('REST over a real lode dev process', { timeout: 60000 }, () => {
     assert.deepEqual(greeting, { greeting: 'hello', id: 'bob', method: 'GET' });
     const index = (await (await fetch(url('/'))).json()) as { resources: { name: string; attributes?: unknown[] }[] };
     const names = index.resources.map((resource) => resource.name).sort();
-    assert.deepEqual(names, ['Counter', 'Failing', 'Greeting', 'Note', 'Product', 'ProductCount']);
+    assert.deepEqual(names, ['Counter', 'Failing', 'Greeting', 'Note', 'Product', 'ProductCount', 'Shelf']);
+    assert.equal((await fetch(url('/Shelf/s1'), json('PUT', { label: 'top' }))).status, 204);
+    assert.deepEqual(await (await fetch(url('/Shelf/s1'))).json(), { id: 's1', label: 'TOP', decorated: true });
     assert.ok(index.resources.find((resource) => resource.name === 'Product')!.attributes!.length >= 6);
+    assert.deepEqual(index.resources.find((resource) => resource.name === 'Shelf')!.attributes!.map((attribute) => (attribute as { name: string }).name), ['id', 'label']);
     assert.equal((await fetch(url('/health'))).status, 200);
     const missing = await fetch(url('/Nope/1'));
     assert.equal(missing.status, 404);

@@ -10,7 +10,7 @@ import {
   bindTableResource,
   collectExports,
   type MountedResource,
-  type TableResource,
+  TableResource,
 } from '../resources/index.js';
 import { hasErrors, type Diagnostic, type TableDef, type TypeRef } from '../schema/index.js';
 import type { Storage } from '../storage/index.js';
@@ -59,6 +59,10 @@ function typeName(type: TypeRef): string {
   }
 }
 
+function summarize(def: TableDef): { name: string; type: string }[] {
+  return def.attributes.map((attribute) => ({ name: attribute.name, type: typeName(attribute.type) }));
+}
+
 function at(file: string, message: string, code: string, line = 1, column = 1): Diagnostic {
   return { severity: 'error', code, message, file, line, column };
 }
@@ -99,7 +103,7 @@ export async function buildGeneration(input: GenerationInput): Promise<Generatio
         path: def.exportName,
         resource,
         table: def.name,
-        attributes: def.attributes.map((attribute) => ({ name: attribute.name, type: typeName(attribute.type) })),
+        attributes: summarize(def),
         origin: def.location.file,
       });
     }
@@ -133,7 +137,9 @@ export async function buildGeneration(input: GenerationInput): Promise<Generatio
           where.message = `Export "${path}" is also mounted by ${existing.origin}${existing.table ? ` (@export on ${existing.table})` : ''}. Remove @export from the schema when a resource class extends the table.`;
           return { ok: false, diagnostics: [...diagnostics, where] };
         }
-        mounts.push({ path, resource, origin: relative(appDir, join(appDir, file)) });
+        const table = resource instanceof Function && resource.prototype instanceof TableResource ? (resource as typeof TableResource).tableName : undefined;
+        const def = table === undefined ? undefined : compiled.tables.find((candidate) => candidate.name === table);
+        mounts.push({ path, resource, origin: relative(appDir, join(appDir, file)), ...(def && { table, attributes: summarize(def) }) });
       }
     }
   } finally {

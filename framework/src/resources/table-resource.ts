@@ -4,6 +4,7 @@ import type { ContextStore, RequestContext } from './context.js';
 import { Resource, type RequestTarget, type ResourceId } from './resource.js';
 
 type TargetOrId = RequestTarget | ResourceId;
+type MaybePromise<T> = T | Promise<T>;
 
 function isTarget(value: unknown): value is RequestTarget {
   return typeof value === 'object' && value !== null && 'isCollection' in value && 'path' in value;
@@ -27,7 +28,8 @@ export class TableResource extends Resource {
     return this.table.coerceKey(raw);
   }
 
-  static get(target: TargetOrId, context?: RequestContext): Record<string, unknown> | Iterable<Record<string, unknown>> | undefined {
+  /** Typed as possibly async so subclasses can override it with `static async get`; the table's own read is synchronous. */
+  static get(target: TargetOrId, context?: RequestContext): MaybePromise<Record<string, unknown> | Iterable<Record<string, unknown>> | undefined> {
     const id = this.idOf(target);
     if (id === undefined) {
       // Until the query engine lands, a filter must fail loudly rather than be ignored.
@@ -115,8 +117,10 @@ export class TableResource extends Resource {
   }
 }
 
-export type TableResourceClass<Row = Record<string, unknown>> = Omit<typeof TableResource, 'get' | 'post' | 'create'> & {
-  get(target: TargetOrId, context?: RequestContext): Row | Iterable<Row> | undefined;
+/** `tables.X` as generated types declare it: constructible, so app classes can extend it. */
+export type TableResourceClass<Row = Record<string, unknown>> = (new () => TableResource) &
+  Omit<typeof TableResource, 'get' | 'post' | 'create'> & {
+  get(target: TargetOrId, context?: RequestContext): MaybePromise<Row | Iterable<Row> | undefined>;
   post(target: TargetOrId, data: Partial<Row>, context?: RequestContext): Promise<Row>;
   create(record: Partial<Row>): Promise<Row>;
 };
