@@ -27,9 +27,8 @@ const recordOptions = {
 
 /**
  * One LMDB environment (one per database): its `meta` and `log` DBIs, its clock and its commit
- * sequence. Record writes are queued as conditional asynchronous writes, which lmdb-js batches
- * into one LMDB commit per event-loop turn on its write thread; schema and index-build work uses
- * `transaction`.
+ * sequence. All writes to the database go through `transaction`, so they batch into one LMDB commit
+ * per event-loop turn.
  */
 export class DatabaseEnv {
   readonly name: string;
@@ -67,24 +66,17 @@ export class DatabaseEnv {
     return this.root.transaction(action);
   }
 
-  /**
-   * A version above the clock and `floor`, queued to be persisted as the new high-water mark in
-   * the same commit as the write that uses it (call inside the write's conditional block).
-   */
+  /** Inside a write transaction: a version above the clock and `floor`, persisted as the new high-water mark. */
   nextVersion(floor: number): number {
     const version = this.clock.nextAbove(floor);
-    void this.meta.put(HLC_KEY, version);
+    this.meta.putSync(HLC_KEY, version);
     return version;
   }
 
-  /**
-   * Queues a change-log entry in the same commit as its write and returns its sequence number.
-   * Writes commit in the order they are queued, so sequence order is commit order; a write whose
-   * condition fails leaves a gap, never a reordering.
-   */
+  /** Inside a write transaction: appends to the change log and returns the entry's sequence number. */
   appendLog(record: LogRecord): number {
     const seq = ++this.#lastSeq;
-    void this.log.put(seq, record);
+    this.log.putSync(seq, record);
     return seq;
   }
 

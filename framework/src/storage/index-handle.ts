@@ -6,8 +6,6 @@ import type { Key } from './types.js';
 export interface IndexDb {
   putSync(key: IndexKey, id: Key): void;
   removeSync(key: IndexKey, id: Key): boolean;
-  put(key: IndexKey, id: Key): Promise<boolean>;
-  remove(key: IndexKey, id: Key): Promise<boolean>;
   getValues(key: IndexKey): Iterable<Key>;
   getRange(options?: RangeOptions): Iterable<{ key: IndexKey; value: Key }>;
 }

@@ -37,8 +37,6 @@ export class Table implements StoredTable {
   #keyKind: KeyKind = 'any';
   #createdTime: AttributeDef[] = [];
   #updatedTime: AttributeDef[] = [];
-  /** Keys handed out but maybe not committed yet, so concurrent creates never pick the same one. */
-  #issuedNumericKey = 0;
 
   constructor(def: TableDef, stores: TableStores, host: TableHost) {
     this.#def = def;
@@ -91,77 +89,64 @@ export class Table implements StoredTable {
   async put(id: Key, record: unknown): Promise<RecordEntry> {
     const key = this.#checkKey(id);
     const value = this.#withKey(validateRecord(this.#def, record, 'full'), key);
-    for (;;) {
+    const change = await this.#stores.env.transaction(() => {
       const old = this.#stores.records.getEntry(key);
-      const change = await this.#whenUnchanged(key, old, () => this.#writeRecord(key, { ...value }, old));
-      if (change) return this.#committed(change);
-    }
+      return this.#writeRecord(key, value, old);
+    });
+    return this.#committed(change);
   }
 
   async patch(id: Key, partial: unknown): Promise<RecordEntry | undefined> {
     const key = this.#checkKey(id);
     const changes = this.#withKey(validateRecord(this.#def, partial, 'partial'), key);
-    for (;;) {
+    const change = await this.#stores.env.transaction(() => {
       const old = this.#stores.records.getEntry(key);
       if (old === undefined) return undefined;
       const merged = validateRecord(this.#def, { ...old.value, ...changes }, 'full');
-      const change = await this.#whenUnchanged(key, old, () => this.#writeRecord(key, merged, old));
-      if (change) return this.#committed(change);
-    }
+      return this.#writeRecord(key, merged, old);
+    });
+    return change && this.#committed(change);
   }
 
   async create(record: unknown): Promise<RecordEntry> {
     const value = validateRecord(this.#def, record, 'full');
     const pk = this.#def.primaryKey;
     const given = value[pk] === undefined ? undefined : this.#checkKey(value[pk]);
-    for (;;) {
-      const key = given ?? (this.#keyKind === 'string' || this.#keyKind === 'any' ? randomUUID() : this.#nextNumericKey());
-      if (given !== undefined && this.#stores.records.doesExist(key)) {
-        throw new LodeError('CONFLICT', `A ${this.name} record with id ${JSON.stringify(given)} already exists`);
+    const uuid = given === undefined && (this.#keyKind === 'string' || this.#keyKind === 'any') ? randomUUID() : undefined;
+    const change = await this.#stores.env.transaction(() => {
+      let key: Key;
+      if (given !== undefined) {
+        if (this.#stores.records.doesExist(given)) {
+          throw new LodeError('CONFLICT', `A ${this.name} record with id ${JSON.stringify(given)} already exists`);
+        }
+        key = given;
+      } else {
+        key = uuid ?? this.#nextNumericKey();
       }
-      const change = await this.#whenUnchanged(key, undefined, () => this.#writeRecord(key, this.#withKey({ ...value }, key), undefined));
-      if (change) return this.#committed(change);
-    }
+      return this.#writeRecord(key, this.#withKey(value, key), undefined);
+    });
+    return this.#committed(change);
   }
 
   async delete(id: Key): Promise<boolean> {
     const key = this.#checkKey(id);
-    for (;;) {
-      const old = this.#stores.records.getEntry(key);
-      if (old === undefined) return false;
-      const change = await this.#whenUnchanged(key, old, () => {
-        const { env, records, tombstones, expires } = this.#stores;
-        const version = env.nextVersion(old.version ?? 0);
-        void records.remove(key);
-        void tombstones.put(key, version);
-        void expires?.remove(key);
-        this.#updateIndexes(key, old.value, undefined);
-        const origin = this.#host.nodeId;
-        const seq = env.appendLog({ op: 'delete', table: this.name, id: key, version, origin });
-        const entry: ChangeEntry = { seq, database: env.name, table: this.name, op: 'delete', id: key, version, origin };
-        return entry;
-      });
-      if (change) {
-        this.#host.emit([change]);
-        return true;
-      }
-    }
-  }
-
-  /**
-   * Queues `write` as one conditional batch: it commits only if the record still has the version
-   * it was read at (or still does not exist). lmdb-js batches all writes of an event-loop turn
-   * into one LMDB commit on its write thread; a lost race resolves undefined and the caller
-   * re-reads and retries, so no write is silently dropped or applied to a stale record.
-   */
-  async #whenUnchanged(key: Key, old: { version?: number } | undefined, write: () => ChangeEntry): Promise<ChangeEntry | undefined> {
-    const { records } = this.#stores;
-    let change: ChangeEntry | undefined;
-    const queue = (): void => {
-      change = write();
-    };
-    const committed = old === undefined ? await records.ifNoExists(key, queue) : await records.ifVersion(key, old.version ?? 0, queue);
-    return committed ? change : undefined;
+    const change = await this.#stores.env.transaction(() => {
+      const { env, records, tombstones, expires } = this.#stores;
+      const old = records.getEntry(key);
+      if (old === undefined) return undefined;
+      const version = env.nextVersion(old.version ?? 0);
+      records.removeSync(key);
+      tombstones.putSync(key, version);
+      expires?.removeSync(key);
+      this.#updateIndexes(key, old.value, undefined);
+      const origin = this.#host.nodeId;
+      const seq = env.appendLog({ op: 'delete', table: this.name, id: key, version, origin });
+      const entry: ChangeEntry = { seq, database: env.name, table: this.name, op: 'delete', id: key, version, origin };
+      return entry;
+    });
+    if (!change) return false;
+    this.#host.emit([change]);
+    return true;
   }
 
   scan(options: ScanOptions = {}): Iterable<RecordEntry> {
@@ -219,16 +204,16 @@ export class Table implements StoredTable {
     return this.#stores.tombstones.get(id);
   }
 
-  /** Inside a conditional block (`#whenUnchanged`); throws nothing once it has started queuing writes. */
+  /** Inside the write transaction; throws nothing once it has started writing. */
   #writeRecord(key: Key, value: Value, old: { value: Value; version?: number } | undefined): ChangeEntry {
     const { env, records, tombstones, expires } = this.#stores;
     const now = this.#host.now();
     this.#stampTimes(value, old?.value, now);
     const deletedAt = old === undefined ? tombstones.get(key) : undefined;
     const version = env.nextVersion(old?.version ?? deletedAt ?? 0);
-    void records.put(key, value, version);
-    if (deletedAt !== undefined) void tombstones.remove(key);
-    if (expires && this.#def.expiration !== undefined) void expires.put(key, now + this.#def.expiration * 1000);
+    records.putSync(key, value, version);
+    if (deletedAt !== undefined) tombstones.removeSync(key);
+    if (expires && this.#def.expiration !== undefined) expires.putSync(key, now + this.#def.expiration * 1000);
     this.#updateIndexes(key, old?.value, value);
     const origin = this.#host.nodeId;
     const seq = env.appendLog({ op: 'put', table: this.name, id: key, version, origin, value });
@@ -245,8 +230,8 @@ export class Table implements StoredTable {
       const name = index.attribute;
       const oldKeys = before === undefined ? NO_KEYS : indexKeys(ownValue(before, name));
       const newKeys = after === undefined ? NO_KEYS : indexKeys(ownValue(after, name));
-      for (const k of oldKeys) if (!newKeys.includes(k)) void index.db.remove(k, key);
-      for (const k of newKeys) if (!oldKeys.includes(k)) void index.db.put(k, key);
+      for (const k of oldKeys) if (!newKeys.includes(k)) index.db.removeSync(k, key);
+      for (const k of newKeys) if (!oldKeys.includes(k)) index.db.putSync(k, key);
     }
   }
 
@@ -258,15 +243,14 @@ export class Table implements StoredTable {
     for (const attribute of this.#updatedTime) value[attribute.name] = timestampValue(attribute.type, now);
   }
 
-  /** Auto-increment: above every stored, deleted and already issued key. */
+  /** Auto-increment inside the write transaction, so concurrent creates see each other. */
   #nextNumericKey(): number {
-    let max = this.#issuedNumericKey;
+    let max = 0;
     for (const db of [this.#stores.records, this.#stores.tombstones] as Database<unknown, Key>[]) {
       for (const key of db.getKeys({ reverse: true, limit: 1 })) {
         if (typeof key === 'number' && key > max) max = Math.floor(key);
       }
     }
-    this.#issuedNumericKey = max + 1;
     return max + 1;
   }
 
