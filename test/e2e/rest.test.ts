@@ -31,11 +31,11 @@ type Note @table @export @sealed {
 `;
 
 const resources = `
-import { Resource, tables, getContext, LodeError } from 'lode';
+import { Resource, tables, databases, getContext, LodeError } from 'lode';
 
 export class Greeting extends Resource {
   static get(target: { id?: string }) {
-    return { greeting: 'hello', id: target.id ?? null, method: getContext()?.method };
+    return { greeting: 'hello', id: target.id ?? null, method: getContext()?.method, tables: Object.keys(databases.data).length };
   }
 }
 
@@ -211,12 +211,13 @@ describe('REST over a real lode dev process', { timeout: 60000 }, () => {
     const crash = await fetch(url('/Failing/crash'));
     assert.equal(crash.status, 500);
     assert.doesNotMatch(await crash.text(), /internal details/);
+    assert.match(lode.output, /internal details that must not leak\n\s+at \S*get \(\S*resources\.ts:\d+:\d+\)/, 'the log has the stack, source-mapped to resources.ts');
     assert.equal((await fetch(url('/health'))).status, 200, 'the server survives');
   });
 
   test('custom resources, GET /, /health and unknown paths', async () => {
     const greeting = (await (await fetch(url('/Greeting/bob'))).json()) as Record<string, unknown>;
-    assert.deepEqual(greeting, { greeting: 'hello', id: 'bob', method: 'GET' });
+    assert.deepEqual(greeting, { greeting: 'hello', id: 'bob', method: 'GET', tables: 4 });
     const index = (await (await fetch(url('/'))).json()) as { resources: { name: string; attributes?: unknown[] }[] };
     const names = index.resources.map((resource) => resource.name).sort();
     assert.deepEqual(names, ['Counter', 'Failing', 'Greeting', 'Note', 'Product', 'ProductCount', 'Shelf']);
