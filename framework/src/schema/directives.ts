@@ -39,6 +39,17 @@ export const directiveSpecs: Record<string, DirectiveSpec> = {
   relationship: { ...onTableField, args: { from: 'String', to: 'String' } },
 };
 
+/**
+ * Harper directives and arguments Lode does not implement yet. A Harper schema should still load,
+ * so these are warnings that say what is ignored, never errors and never silent.
+ */
+const harperOnlyDirectives = new Set(['computed', 'expiresAt', 'hidden', 'enumerable', 'allow', 'embed', 'replicate', 'splitSegments']);
+const harperOnlyArguments: Record<string, Set<string>> = {
+  table: new Set(['eviction', 'scanInterval']),
+  export: new Set(['rest', 'mqtt', 'ws', 'sse', 'graphql']),
+  indexed: new Set(['type', 'distance', 'M', 'efConstruction', 'efConstructionSearch', 'optimizeRouting', 'mL', 'quantization', 'filterExpansion']),
+};
+
 const siteNames: Record<DirectiveSite, string> = {
   table: 'a @table type',
   tableField: 'a field of a @table type',
@@ -88,6 +99,10 @@ export function readDirectives(
   for (const node of nodes ?? []) {
     const name = node.name.value;
     const spec = directiveSpecs[name];
+    if (!spec && harperOnlyDirectives.has(name)) {
+      sink.warning(file, node, 'UNSUPPORTED_DIRECTIVE', `Harper's "@${name}" is not supported by Lode yet; it is ignored.`);
+      continue;
+    }
     if (!spec) {
       sink.error(file, node, 'UNKNOWN_DIRECTIVE', `Unknown directive "@${name}".${didYouMean(name, Object.keys(directiveSpecs), '@')}`);
       continue;
@@ -115,6 +130,10 @@ function readArguments(node: DirectiveNode, directive: string, spec: DirectiveSp
   for (const argument of node.arguments ?? []) {
     const name = argument.name.value;
     const kind = spec.args[name];
+    if (!kind && harperOnlyArguments[directive]?.has(name)) {
+      sink.warning(file, argument, 'UNSUPPORTED_ARGUMENT', `Harper's "${name}" argument of @${directive} is not supported by Lode yet; it is ignored.`);
+      continue;
+    }
     if (!kind) {
       const known = Object.keys(spec.args);
       const hint = known.length === 0 ? ` @${directive} takes no arguments.` : didYouMean(name, known);
