@@ -5,7 +5,9 @@ import { open } from 'lmdb';
 import { App, us_socket_local_port, type HttpResponse } from 'uWebSockets.js';
 
 const [dataDir] = process.argv.slice(2);
-const db = open<Record<string, unknown>, string>({ path: dataDir!, useVersions: true });
+const root = open<Record<string, unknown>, string>({ path: dataDir!, useVersions: true });
+// One DBI per table, as Lode has; the baseline keeps no secondary index and no change log.
+const tables = new Map(['Item', 'IndexedItem'].map((name) => [name, root.openDB<Record<string, unknown>, string>(name, { useVersions: true })]));
 let version = Date.now() * 1024;
 
 interface Pending {
@@ -23,28 +25,31 @@ function readJson(res: HttpResponse, done: (value: Record<string, unknown>, pend
 }
 
 App()
-  .get('/Item/:id', (res, req) => {
-    const entry = db.getEntry(req.getParameter(0)!);
+  .get('/:table/:id', (res, req) => {
+    const entry = tables.get(req.getParameter(0)!)?.getEntry(req.getParameter(1)!);
     res.cork(() => {
       if (!entry) res.writeStatus('404 Not Found').end();
       else res.writeHeader('Content-Type', 'application/json').writeHeader('ETag', `"${entry.version!.toString(36)}"`).end(JSON.stringify(entry.value));
     });
   })
-  .put('/Item/:id', (res, req) => {
-    const id = req.getParameter(0)!;
+  .put('/:table/:id', (res, req) => {
+    const db = tables.get(req.getParameter(0)!)!;
+    const id = req.getParameter(1)!;
     readJson(res, (value, pending) => {
       value.id = id;
       void db.put(id, value, ++version).then(() => pending.aborted || res.cork(() => res.writeStatus('204 No Content').end()));
     });
   })
-  .post('/Item/', (res) => {
+  .post('/:table/', (res, req) => {
+    const table = req.getParameter(0)!;
+    const db = tables.get(table)!;
     readJson(res, (value, pending) => {
       const id = randomUUID();
       value.id = id;
       void db.put(id, value, ++version).then(
         () =>
           pending.aborted ||
-          res.cork(() => res.writeStatus('201 Created').writeHeader('Location', `/Item/${id}`).writeHeader('Content-Type', 'application/json').end(JSON.stringify(value))),
+          res.cork(() => res.writeStatus('201 Created').writeHeader('Location', `/${table}/${id}`).writeHeader('Content-Type', 'application/json').end(JSON.stringify(value))),
       );
     });
   })

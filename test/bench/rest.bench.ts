@@ -1,5 +1,6 @@
 // `npm run bench`: Lode (`lode run`) against the raw baseline (bare uWebSockets.js + lmdb-js) in
-// one run, driven by wrk: GET by random id over 10,000 records of ~400 bytes, PUT, POST.
+// one run, driven by wrk: GET by random id over 10,000 records of ~400 bytes, PUT, POST, on a
+// table without and one with an @indexed attribute (the baseline keeps no index either way).
 // Prints req/s and p50/p99 side by side with the Lode/baseline ratio.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -8,7 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const RECORDS = 10_000;
-const DURATION = process.env.BENCH_DURATION ?? '8s';
+const DURATION = process.env.BENCH_DURATION ?? '4s';
+/** Baseline and Lode alternate this many times per scenario; medians cancel the machine's drift. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -43,24 +46,30 @@ async function startServer(command: string[], pattern: RegExp): Promise<{ child:
   return { child, url };
 }
 
-async function seed(url: string): Promise<void> {
+async function seed(url: string, table: string): Promise<void> {
   for (let start = 0; start < RECORDS; start += 200) {
     await Promise.all(
       Array.from({ length: Math.min(200, RECORDS - start) }, async (_, offset) => {
         const i = start + offset;
-        const res = await fetch(`${url}/Item/item-${i}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(record(i)) });
+        const res = await fetch(`${url}/${table}/item-${i}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(record(i)) });
         if (res.status !== 204) throw new Error(`seeding ${url} failed: ${res.status} ${await res.text()}`);
       }),
     );
   }
 }
 
-const scripts = {
-  GET: `request = function() return wrk.format("GET", "/Item/item-" .. math.random(0, ${RECORDS - 1})) end`,
-  PUT: `local body = '${JSON.stringify(record(1))}'
-request = function() return wrk.format("PUT", "/Item/item-" .. math.random(0, ${RECORDS - 1}), {["Content-Type"] = "application/json"}, body) end`,
-  POST: `local body = '${JSON.stringify(record(2))}'
-request = function() return wrk.format("POST", "/Item/", {["Content-Type"] = "application/json"}, body) end`,
+const getScript = (table: string): string => `request = function() return wrk.format("GET", "/${table}/item-" .. math.random(0, ${RECORDS - 1})) end`;
+const putScript = (table: string): string => `local body = '${JSON.stringify(record(1))}'
+request = function() return wrk.format("PUT", "/${table}/item-" .. math.random(0, ${RECORDS - 1}), {["Content-Type"] = "application/json"}, body) end`;
+const postScript = (table: string): string => `local body = '${JSON.stringify(record(2))}'
+request = function() return wrk.format("POST", "/${table}/", {["Content-Type"] = "application/json"}, body) end`;
+
+const scripts: Record<string, string> = {
+  GET: getScript('Item'),
+  PUT: putScript('Item'),
+  POST: postScript('Item'),
+  'PUT, indexed': putScript('IndexedItem'),
+  'POST, indexed': postScript('IndexedItem'),
 };
 
 interface WrkResult {
@@ -80,6 +89,13 @@ function runWrk(url: string, script: string): WrkResult {
   return { rps, p50, p99, errors: [non2xx && `${non2xx} non-2xx`, socketErrors].filter(Boolean).join('; ') || 'none' };
 }
 
+/** The round with the median throughput (its latencies are reported with it); errors from all rounds. */
+function median(runs: WrkResult[]): WrkResult {
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  const errors = runs.map((run) => run.errors).filter((text) => text !== 'none');
+  return { ...sorted[Math.floor(sorted.length / 2)]!, errors: errors.length === 0 ? 'none' : errors.join(', ') };
+}
+
 async function main(): Promise<void> {
   ensureWrk();
   const scratch = await mkdtemp(join(tmpdir(), 'lode-bench-'));
@@ -89,15 +105,21 @@ async function main(): Promise<void> {
     servers.push(baseline.child);
     const lode = await startServer(['framework/bin/lode.js', 'run', 'test/bench/app', '--port', '0', '--data', join(scratch, 'lode')], /Lode listening on (\S+)/);
     servers.push(lode.child);
-    await Promise.all([seed(baseline.url), seed(lode.url)]);
+    for (const table of ['Item', 'IndexedItem']) await Promise.all([seed(baseline.url, table), seed(lode.url, table)]);
     console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-    console.log(`wrk -t1 -c${CONNECTIONS} -d${DURATION}, ${RECORDS} records of ~${JSON.stringify(record(5000)).length} bytes\n`);
+    console.log(`wrk -t1 -c${CONNECTIONS} -d${DURATION}, ${ROUNDS} alternating rounds per server (medians), ${RECORDS} records of ~${JSON.stringify(record(5000)).length} bytes\n`);
     const rows: string[] = ['| scenario | baseline req/s | Lode req/s | Lode/baseline | baseline p50 / p99 | Lode p50 / p99 | errors (baseline; Lode) |', '|---|---:|---:|---:|---|---|---|'];
     for (const [name, source] of Object.entries(scripts)) {
-      const script = join(scratch, `${name}.lua`);
+      const script = join(scratch, `${name.replace(/\W+/g, '-')}.lua`);
       await writeFile(script, source);
-      const base = runWrk(baseline.url, script);
-      const ours = runWrk(lode.url, script);
+      const baseRuns: WrkResult[] = [];
+      const ourRuns: WrkResult[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        baseRuns.push(runWrk(baseline.url, script));
+        ourRuns.push(runWrk(lode.url, script));
+      }
+      const base = median(baseRuns);
+      const ours = median(ourRuns);
       rows.push(`| ${name} | ${base.rps.toFixed(0)} | ${ours.rps.toFixed(0)} | ${(ours.rps / base.rps).toFixed(2)} | ${base.p50} / ${base.p99} | ${ours.p50} / ${ours.p99} | ${base.errors}; ${ours.errors} |`);
     }
     console.log(rows.join('\n'));
