@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { pack, unpack } from 'msgpackr';
+import { pack, unpack, unpackMultiple } from 'msgpackr';
 import { LodeProcess, writeApp } from '../support/lode-process.js';
 
 const schema = `
@@ -244,6 +244,10 @@ describe('REST over a real lode dev process', { timeout: 60000 }, () => {
     assert.equal(res.status, 200);
     const notes = (await res.json()) as { id: string }[];
     assert.equal(notes.filter((note) => note.id.startsWith('bulk-')).length, 3000);
+    const packed = await fetch(url('/Note/'), { headers: { accept: 'application/x-msgpack' } });
+    assert.equal(packed.headers.get('content-type'), 'application/x-msgpack');
+    const values = unpackMultiple(Buffer.from(await packed.arrayBuffer())) as { id: string }[];
+    assert.deepEqual(values.map((note) => note.id), notes.map((note) => note.id), 'MessagePack streams the same records as concatenated values');
     const count = (await (await fetch(url('/ProductCount'))).json()) as { count: number; scanned: number };
     assert.ok(count.count >= 1);
     assert.equal(count.count, count.scanned);

@@ -126,18 +126,27 @@ export class HttpExchange {
     });
   }
 
-  #pending = '';
+  /** Streamed output not yet handed to uWS: text (JSON) or encoded values (MessagePack). */
+  #pending: (string | Buffer)[] = [];
+  #pendingSize = 0;
 
-  /** Buffers streamed text and flushes it in large chunks, waiting while the client is slow. */
-  async write(text: string): Promise<void> {
-    this.#pending += text;
-    if (this.#pending.length >= STREAM_CHUNK_BYTES) await this.flush();
+  /** Buffers streamed output and flushes it in large chunks, waiting while the client is slow. */
+  async write(chunk: string | Buffer): Promise<void> {
+    this.#pending.push(chunk);
+    this.#pendingSize += chunk.length;
+    if (this.#pendingSize >= STREAM_CHUNK_BYTES) await this.flush();
+  }
+
+  #takePending(): string | Buffer {
+    const chunks = this.#pending;
+    this.#pending = [];
+    this.#pendingSize = 0;
+    return chunks.every((chunk) => typeof chunk === 'string') ? chunks.join('') : Buffer.concat(chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk) : chunk)));
   }
 
   async flush(): Promise<void> {
-    if (this.done || this.#pending === '') return;
-    const chunk = this.#pending;
-    this.#pending = '';
+    if (this.done || this.#pending.length === 0) return;
+    const chunk = this.#takePending();
     let accepted = true;
     this.#res.cork(() => {
       accepted = this.#res.write(chunk);
@@ -157,13 +166,12 @@ export class HttpExchange {
     });
   }
 
-  async end(text = ''): Promise<void> {
-    this.#pending += text;
+  end(last: string | Buffer = ''): void {
     if (this.done) return;
     this.done = true;
+    this.#pending.push(last);
+    const rest = this.#takePending();
     const res = this.#res;
-    const rest = this.#pending;
-    this.#pending = '';
     res.cork(() => {
       res.end(rest);
     });

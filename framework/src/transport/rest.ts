@@ -65,23 +65,25 @@ class HttpRequestContext implements RequestContext {
   }
 }
 
-/** Streams an iterable as a JSON array with back-pressure, never holding the whole result. */
-async function streamJson(exchange: HttpExchange, status: number, headers: Record<string, string>, items: Iterable<unknown> | AsyncIterable<unknown>): Promise<void> {
+/**
+ * Streams an iterable with back-pressure, never holding the whole result: JSON as one array,
+ * MessagePack as concatenated values (Harper's streaming form, read with `unpackMultiple`).
+ */
+async function streamItems(exchange: HttpExchange, status: number, headers: Record<string, string>, items: Iterable<unknown> | AsyncIterable<unknown>, codec: Codec): Promise<void> {
   exchange.begin(status, headers);
   if (exchange.method === 'HEAD') return exchange.end();
+  const asJson = codec === jsonCodec;
   let separator = '[';
   for await (const item of items) {
     if (exchange.done) return;
-    await exchange.write(separator + encodeJson(item));
-    separator = ',';
+    if (asJson) {
+      await exchange.write(separator + encodeJson(item));
+      separator = ',';
+    } else {
+      await exchange.write(codec.encode(item));
+    }
   }
-  await exchange.end(separator === '[' ? '[]' : ']');
-}
-
-async function streamEncoded(exchange: HttpExchange, status: number, headers: Record<string, string>, items: Iterable<unknown> | AsyncIterable<unknown>, codec: Codec): Promise<void> {
-  const collected: unknown[] = [];
-  for await (const item of items) collected.push(item);
-  exchange.send(status, headers, codec.encode(collected) as Buffer, exchange.method === 'HEAD');
+  exchange.end(asJson ? (separator === '[' ? '[]' : ']') : '');
 }
 
 export interface RestRequest {
@@ -141,7 +143,7 @@ function respond(exchange: HttpExchange, context: RequestContext, result: unknow
   headers['Content-Type'] = codec.mediaType;
   headers.Vary = 'Accept';
   if (isIterableResult(result)) {
-    return codec === jsonCodec ? streamJson(exchange, status, headers, result) : streamEncoded(exchange, status, headers, result, codec);
+    return streamItems(exchange, status, headers, result, codec);
   }
   const etag = etagOf(context, result);
   if (etag !== undefined) {
