@@ -150,7 +150,8 @@ export async function buildGeneration(input: GenerationInput): Promise<Generatio
     number,
     tableDefs: compiled.tables,
     tables,
-    registry: new ResourceRegistry(mounts),
+    // Harper's `rest` key switches the REST endpoints; without it only static files and /health answer.
+    registry: new ResourceRegistry(config.rest.enabled ? mounts : []),
     contexts,
     staticFiles: input.staticFiles,
     diagnostics,
