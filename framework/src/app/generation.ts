@@ -1,5 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LodeError } from '../errors/index.js';
 import type {
@@ -139,7 +139,7 @@ export async function buildGeneration(input: GenerationInput): Promise<Generatio
         }
         const table = resource instanceof Function && resource.prototype instanceof TableResource ? (resource as typeof TableResource).tableName : undefined;
         const def = table === undefined ? undefined : compiled.tables.find((candidate) => candidate.name === table);
-        mounts.push({ path, resource, origin: relative(appDir, join(appDir, file)), ...(def && { table, attributes: summarize(def) }) });
+        mounts.push({ path, resource, origin: file, ...(def && { table, attributes: summarize(def) }) });
       }
     }
   } finally {
