@@ -7,6 +7,7 @@ import { Storage } from '../storage/index.js';
 import { HttpServer, StaticFiles } from '../transport/index.js';
 import { consoleLogger, type Logger } from '../util/index.js';
 import { loadConfig, type AppConfig } from './config.js';
+import { buildRoot, removeStaleBuilds } from './build-dirs.js';
 import { buildGeneration, type Generation, type ResourceChecker } from './generation.js';
 
 export interface AppOptions {
@@ -81,7 +82,7 @@ export class App {
   static async start(options: AppOptions): Promise<App> {
     const dir = resolve(options.dir);
     const config = await loadConfig(dir);
-    await rm(join(dir, '.lode', 'build'), { recursive: true, force: true });
+    await removeStaleBuilds(dir);
     const storage = await Storage.open({ dataDir: resolve(options.dataDir ?? join(dir, '.lode', 'data')) });
     const app = new App(dir, storage, config, options);
     try {
@@ -128,6 +129,7 @@ export class App {
         contexts: this.contexts,
         number: this.#nextNumber++,
         appKey: this.#key,
+        buildRoot: buildRoot(this.dir, this.#key),
         logger: this.logger,
         staticFiles: this.#staticFiles,
         checkResources: this.#checkResources,
@@ -155,6 +157,7 @@ export class App {
     await this.#reloading;
     await this.server.close();
     await this.storage.close();
+    await rm(buildRoot(this.dir, this.#key), { recursive: true, force: true });
   }
 }
 

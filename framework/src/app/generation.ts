@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LodeError } from '../errors/index.js';
@@ -37,6 +37,8 @@ export interface GenerationInput {
   number: number;
   /** Unique per App instance, so generations of different apps never share runtime links. */
   appKey: string;
+  /** This app's folder for bundled generations. */
+  buildRoot: string;
   logger: Logger;
   staticFiles: RouteTable['staticFiles'];
   checkResources?: ResourceChecker;
@@ -112,8 +114,7 @@ export async function buildGeneration(input: GenerationInput): Promise<Generatio
   const resourceFiles = await findAppFiles(appDir, config.jsResource);
   const checked = (await input.checkResources?.(resourceFiles)) ?? [];
   if (hasErrors(checked)) return { ok: false, diagnostics: [...diagnostics, ...checked] };
-  const buildDir = join(appDir, '.lode', 'build', String(number));
-  await rm(buildDir, { recursive: true, force: true });
+  const buildDir = join(input.buildRoot, String(number));
   const runtimeKey = `${input.appKey}:${number}`;
   const bundled = await bundleResources(appDir, resourceFiles, buildDir, runtimeKey);
   diagnostics.push(...bundled.diagnostics);
