@@ -137,6 +137,10 @@ describe('REST over a real lode dev process', { timeout: 60000 }, () => {
     assert.ok(etag, 'an ETag header');
     const cached = await fetch(url('/Product/etag'), { headers: { 'if-none-match': etag } });
     assert.equal(cached.status, 304);
+    for (const header of [`"other", ${etag}`, `W/${etag}`, '*']) {
+      assert.equal((await fetch(url('/Product/etag'), { headers: { 'if-none-match': header } })).status, 304, header);
+    }
+    assert.equal((await fetch(url('/Product/etag'), { headers: { 'if-none-match': '"other"' } })).status, 200);
     await fetch(url('/Product/etag'), json('PATCH', { name: 'Changed' }));
     const changed = await fetch(url('/Product/etag'), { headers: { 'if-none-match': etag } });
     assert.equal(changed.status, 200);

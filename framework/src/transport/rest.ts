@@ -40,6 +40,13 @@ function etagOf(context: RequestContext, result: unknown): string | undefined {
   return record !== undefined && record.value === result ? `"${record.version}"` : undefined;
 }
 
+/** RFC 9110 `If-None-Match`: `*`, or a list of tags compared weakly. */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
+
 /** The context of an HTTP request: a class, so the per-request object is cheap to create. */
 class HttpRequestContext implements RequestContext {
   readonly method: string;
@@ -148,7 +155,7 @@ function respond(exchange: HttpExchange, context: RequestContext, result: unknow
   const etag = etagOf(context, result);
   if (etag !== undefined) {
     headers.ETag = etag;
-    if (exchange.headers.get('if-none-match') === etag) return exchange.send(304, { ETag: etag });
+    if (matchesEtag(exchange.headers.get('if-none-match'), etag)) return exchange.send(304, { ETag: etag });
   }
   exchange.send(status, headers, codec.encode(result), headOnly);
 }
