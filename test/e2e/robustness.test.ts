@@ -73,6 +73,13 @@ describe('a server that bad clients cannot take down', { timeout: 60000 }, () =>
       assert.equal(res.status, 404, path);
       assert.doesNotMatch(await res.text(), /root:/);
     }
+    const deep = await fetch(`${lode.url}/Item/deep`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: `{"name":"x","extra":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+    });
+    assert.equal(deep.status, 400, 'a 100,000-deep body is refused, not a stack overflow');
+    assert.equal(((await deep.json()) as { code: string }).code, 'VALIDATION_FAILED');
     const proto = await fetch(`${lode.url}/Item/__proto__`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"name":"odd"}' });
     assert.equal(proto.status, 204);
     assert.equal(((await (await fetch(`${lode.url}/Item/__proto__`)).json()) as { name: string }).name, 'odd');

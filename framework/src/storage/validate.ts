@@ -221,11 +221,21 @@ export function coerceDate(value: unknown): Date | undefined {
 }
 
 /** Values stored as sent (undeclared attributes, `Any`) are walked so `__proto__` can never reach a record. */
-function checkReservedKeys(value: unknown, path: string, errors: ErrorDetail[]): boolean {
+/**
+ * Untyped values (`Any`, undeclared attributes) may nest this deep. Deeper input is refused: it
+ * would overflow the stack of every recursive step after this one (encoding, serializing).
+ */
+export const MAX_NESTING = 100;
+
+function checkReservedKeys(value: unknown, path: string, errors: ErrorDetail[], depth = 0): boolean {
   if (typeof value !== 'object' || value === null) return true;
+  if (depth >= MAX_NESTING) {
+    errors.push({ path, message: `is nested more than ${MAX_NESTING} levels deep` });
+    return false;
+  }
   let ok = true;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) ok = checkReservedKeys(value[i], `${path}[${i}]`, errors) && ok;
+    for (let i = 0; i < value.length; i++) ok = checkReservedKeys(value[i], `${path}[${i}]`, errors, depth + 1) && ok;
     return ok;
   }
   if (!isPlainObject(value)) return true;
@@ -235,7 +245,7 @@ function checkReservedKeys(value: unknown, path: string, errors: ErrorDetail[]):
       errors.push({ path: child, message: 'is a reserved key' });
       ok = false;
     } else {
-      ok = checkReservedKeys(value[key], child, errors) && ok;
+      ok = checkReservedKeys(value[key], child, errors, depth + 1) && ok;
     }
   }
   return ok;
