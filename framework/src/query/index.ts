@@ -1,0 +1,12 @@
+export type {
+  Comparator,
+  Condition,
+  Expression,
+  Group,
+  ParsedQuery,
+  QueryValue,
+  Select,
+  SelectField,
+  SortKey,
+} from './ast.js';
+export { parseQuery } from './parse-query.js';
