@@ -256,6 +256,7 @@ describe('REST over a real lode dev process', { timeout: 60000 }, () => {
     assert.ok(count.count >= 1);
     assert.equal(count.count, count.scanned);
     const filtered = await fetch(url('/Note/?text=x'));
-    assert.equal(filtered.status, 400, 'a query is refused, never silently ignored');
+    assert.equal(filtered.status, 400, 'a query on an attribute without an index is refused, never a silent full scan');
+    assert.match(((await filtered.json()) as { detail: string }).detail, /add @indexed/);
   });
 });

@@ -10,3 +10,4 @@ export type {
   SortKey,
 } from './ast.js';
 export { parseQuery } from './parse-query.js';
+export { runQuery, type QueryOutcome, type QueryPlan } from './run-query.js';

@@ -80,7 +80,7 @@ function parseTerm(
   const start = cursor.pos;
   const opener = cursor.peek();
   if (opener === '(' || opener === '[') return parseGroup(cursor, query, depth, opener);
-  cursor.scanUntil(NAME_STOPS);
+  while (cursor.pos < cursor.text.length && !NAME_STOPS.includes(cursor.text[cursor.pos]!) && !encodedAngle(cursor.text, cursor.pos)) cursor.pos++;
   const nameEnd = cursor.pos;
   if (cursor.peek() === '(' && nameEnd > start) {
     const name = cursor.text.slice(start, nameEnd);
@@ -144,10 +144,23 @@ function parseGroup(cursor: QueryCursor, query: ParsedQuery, depth: number, open
   return inner;
 }
 
+/**
+ * `<` and `>` as clients send them: fetch and browsers percent-encode both in a query string, so
+ * `%3C`/`%3E` right after an attribute name are the operators (in a value they stay literal).
+ */
+function encodedAngle(text: string, at: number): '<' | '>' | undefined {
+  if (text[at] !== '%' || text[at + 1] !== '3') return undefined;
+  const code = text[at + 2];
+  return code === 'C' || code === 'c' ? '<' : code === 'E' || code === 'e' ? '>' : undefined;
+}
+
 function readOperator(cursor: QueryCursor): Operator {
   const { text } = cursor;
-  const at = cursor.pos;
-  const first = text[at];
+  let at = cursor.pos;
+  const encoded = encodedAngle(text, at);
+  // An encoded angle is read as the raw one two characters later, so the switch below serves both.
+  const first = encoded ?? text[at];
+  if (encoded) at += 2;
   const second = text[at + 1];
   const coercing = (comparator: Comparator, length: number): Operator => {
     cursor.pos = at + length;

@@ -1,4 +1,5 @@
 import { LodeError } from '../errors/index.js';
+import { parseQuery, runQuery } from '../query/index.js';
 import type { Key, RecordEntry, StoredTable } from '../storage/index.js';
 import type { ContextStore, RequestContext } from './context.js';
 import { Resource, type RequestTarget, type ResourceId } from './resource.js';
@@ -32,12 +33,7 @@ export class TableResource extends Resource {
   static get(target: TargetOrId, context?: RequestContext): MaybePromise<Record<string, unknown> | Iterable<Record<string, unknown>> | undefined> {
     const id = this.idOf(target);
     if (id === undefined) {
-      // Until the query engine lands, a filter must fail loudly rather than be ignored.
-      if (isTarget(target) && target.search !== '') {
-        throw new LodeError('BAD_REQUEST', `Queries on ${this.table.name} are not supported yet: ?${target.search}`, {
-          errors: [{ path: 'query', message: 'collection queries are not implemented yet' }],
-        });
-      }
+      if (isTarget(target) && target.search !== '') return this.search(target.search);
       return this.scanValues();
     }
     const entry = this.table.get(id);
@@ -82,6 +78,15 @@ export class TableResource extends Resource {
     if (!(await this.table.delete(id))) {
       throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(id)}`);
     }
+  }
+
+  /**
+   * Runs a query in Harper's URL grammar (`'category=books&price=lt=20&sort(-price)&limit(10)'`):
+   * the matching records, lazily, or `{ count }` for `count()` and the plan for `explain()`.
+   */
+  static search(query: string): Iterable<Record<string, unknown>> | Record<string, unknown> {
+    const outcome = runQuery(this.table, parseQuery(query.startsWith('?') ? query.slice(1) : query));
+    return outcome.kind === 'rows' ? (outcome.rows as Iterable<Record<string, unknown>>) : (outcome.value as Record<string, unknown>);
   }
 
   /** Number of records in the table. */

@@ -37,6 +37,12 @@ const operators: [string, ParsedQuery][] = [
   ['a=ew=bc', where(cond('a', 'ew', u('bc'), false, 0))],
   ['a<1', where(cond('a', 'lt', u('1'), false, 0))],
   ['a<=1', where(cond('a', 'le', u('1'), false, 0))],
+  // fetch and browsers percent-encode < and > in query strings
+  ['a%3C1', where(cond('a', 'lt', u('1'), false, 0))],
+  ['a%3c=1', where(cond('a', 'le', u('1'), false, 0))],
+  ['a%3E1', where(cond('a', 'gt', u('1'), false, 0))],
+  ['a%3E=1', where(cond('a', 'ge', u('1'), false, 0))],
+  ['a=x%3Cy', where(cond('a', 'eq', u('x<y'), true, 0))],
   ['a>1', where(cond('a', 'gt', u('1'), false, 0))],
   ['a>=1', where(cond('a', 'ge', u('1'), false, 0))],
   ['name==Ab*', where(cond('name', 'sw', u('Ab'), false, 0))],
