@@ -23,13 +23,17 @@ const products = [
   { id: 6, name: 'Lantern', price: 20, tags: ['light'] },
 ];
 
-/** Query string → ids of the rows, in order (sorted by id unless the query sorts). */
+/** Query string → ids of the rows: in order when the query sorts, otherwise in any order (compared sorted). */
 const cases: [string, number[]][] = [
   ['category=home', [1, 3, 5]],
   ['category==home', [1, 3, 5]],
   ['category=home&price=gt=30', [3, 5]],
   ['category=home&price>30', [3, 5]],
   ['price=gt=10&lt=100', [1, 3, 6]],
+  ['price=gt=10&lt=100&price=ge=20', [1, 3, 6]],
+  ['price=gt=20&lt=900', [3, 5]],
+  ['price=gt=10&sort(-price)&limit(1,2)', [5]],
+  ['tags=light&price=ge=0', [1, 6]],
   ['price=ge=20&le=45.5', [1, 3, 6]],
   ['price<=20', [1, 4, 6]],
   ['price=lt=number:20', [4]],
@@ -76,7 +80,9 @@ describe('REST queries', () => {
     test(`?${query} → ${JSON.stringify(ids)}`, async () => {
       const res = await app.request(`/Product/?${query}`);
       assert.equal(res.status, 200, res.text);
-      assert.deepEqual((res.body as { id: number }[]).map((row) => row.id), ids);
+      const actual = (res.body as { id: number }[]).map((row) => row.id);
+      if (query.includes('sort(')) assert.deepEqual(actual, ids);
+      else assert.deepEqual(actual.sort((a, b) => a - b), ids);
     });
   }
 
@@ -100,6 +106,17 @@ describe('REST queries', () => {
       filter: true,
     });
     assert.deepEqual(((await app.request('/Product/?id=2&explain()')).body as { source: unknown }).source, { kind: 'primaryKey', key: 2 });
+    assert.deepEqual((await app.request('/Product/?price=gt=10&lt=100&price=ge=20&sort(-price)&limit(2)&explain()')).body, {
+      source: { kind: 'indexRange', attribute: 'price', range: { lower: 20, exclusiveLower: false, upper: 100, inclusiveUpper: false } },
+      filter: true,
+      sort: { attributes: ['-price'], method: 'top-k' },
+      limit: 2,
+    });
+    assert.deepEqual(((await app.request('/Product/?category=home&name=ct=a&explain()')).body as { source: unknown }).source, {
+      kind: 'index',
+      attribute: 'category',
+      value: 'home',
+    });
   });
 
   test('bad queries are 400s that say why', async () => {

@@ -12,6 +12,12 @@ type Item @table @export {
 `,
   'resources.ts': `
 import { Resource } from 'lode';
+export class Broken extends Resource {
+  static *get() {
+    yield { first: true };
+    throw new Error('mid-stream failure');
+  }
+}
 export class Slow extends Resource {
   static async get() {
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -83,6 +89,16 @@ describe('a server that bad clients cannot take down', { timeout: 60000 }, () =>
     const proto = await fetch(`${lode.url}/Item/__proto__`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"name":"odd"}' });
     assert.equal(proto.status, 204);
     assert.equal(((await (await fetch(`${lode.url}/Item/__proto__`)).json()) as { name: string }).name, 'odd');
+  });
+
+  test('a stream that fails after its status was sent is cut off, never followed by a second response', async () => {
+    // Headers still corked or body cut short: either way the client sees a failed, not a complete, response.
+    await assert.rejects(
+      fetch(`${lode.url}/Broken/`).then((res) => res.text()),
+      'the client sees an incomplete response',
+    );
+    await lode.waitForOutput(/failed while streaming: Error: mid-stream failure/, 2000);
+    assert.equal((await fetch(`${lode.url}/health`)).status, 200);
   });
 
   test('static files from web/, and / as HTML for browsers', async () => {

@@ -1,6 +1,6 @@
 import { LodeError } from '../errors/index.js';
 import type { AttributeDef, TableDef } from '../schema/index.js';
-import type { Key, RecordEntry, StoredTable } from '../storage/index.js';
+import type { IndexRange, Key, RecordEntry, StoredTable } from '../storage/index.js';
 import type { Condition, Expression, ParsedQuery, Select, SelectField, SortKey } from './ast.js';
 import { matches } from './match.js';
 import { comparable, compareComparable, operandOf, type Comparable } from './operands.js';
@@ -10,9 +10,14 @@ type Predicate = (row: Row) => boolean;
 
 /** How a query is answered; `explain()` returns it. */
 export interface QueryPlan {
-  source: { kind: 'primaryKey'; key: Comparable } | { kind: 'index'; attribute: string; value: Comparable } | { kind: 'scan' };
+  source:
+    | { kind: 'primaryKey'; key: Comparable }
+    | { kind: 'index'; attribute: string; value: Comparable }
+    | { kind: 'indexRange'; attribute: string; range: IndexRange }
+    | { kind: 'scan' };
   filter: boolean;
-  sort?: { attributes: string[]; method: 'memory' };
+  /** `top-k` keeps only offset + limit rows while sorting; `memory` sorts every match. */
+  sort?: { attributes: string[]; method: 'memory' | 'top-k' };
   offset?: number;
   limit?: number;
 }
@@ -69,34 +74,80 @@ class Planner {
     return expression.kind === 'and' ? (row) => children.every((test) => test(row)) : (row) => children.some((test) => test(row));
   }
 
-  /** The cheapest exact source: a primary-key equality, then an index equality; otherwise a scan. */
+  #numericIndex(condition: Condition): boolean {
+    const type = this.attribute(condition)?.type;
+    const scalar = type?.kind === 'list' ? type.of : type;
+    // The primary key lives in the record DBI, not an index, so it has no index range.
+    const indexed = condition.attribute[0] !== this.#def.primaryKey && this.#usable(condition);
+    return scalar?.kind === 'scalar' && ['Int', 'Long', 'Float', 'Date'].includes(scalar.name) && indexed;
+  }
+
+  /**
+   * The cheapest exact source among the top-level AND conditions: a primary-key equality, an
+   * index equality, a range over a numeric or Date index (bounds of one attribute combined);
+   * otherwise a scan. Every condition is still applied as a filter, so the source only narrows.
+   */
   source(where: Expression | undefined): QueryPlan['source'] {
     const candidates = !where ? [] : where.kind === 'condition' ? [where] : where.kind === 'and' ? where.children : [];
     let indexed: QueryPlan['source'] | undefined;
+    const ranges = new Map<string, IndexRange>();
     for (const condition of candidates) {
-      if (condition.kind !== 'condition' || condition.comparator !== 'eq') continue;
+      if (condition.kind !== 'condition') continue;
       const name = condition.attribute[0]!;
       const value = operandOf(condition, this.attribute(condition));
       if (value === null) continue;
-      if (name === this.#def.primaryKey) return { kind: 'primaryKey', key: value };
-      if (!indexed && this.#usable(condition) && typeof value !== 'bigint') indexed = { kind: 'index', attribute: name, value };
-    }
-    return indexed ?? { kind: 'scan' };
-  }
-
-  *rows(source: QueryPlan['source']): Iterable<Row> {
-    if (source.kind === 'scan') {
-      for (const entry of this.#table.scan()) yield entry.value;
-    } else if (source.kind === 'primaryKey') {
-      const entry = typeof source.key === 'string' || typeof source.key === 'number' ? this.#table.get(source.key) : undefined;
-      if (entry) yield entry.value;
-    } else {
-      for (const id of this.#table.byIndex(source.attribute, source.value)) {
-        const entry: RecordEntry | undefined = this.#table.get(id as Key);
-        if (entry) yield entry.value;
+      if (condition.comparator === 'eq') {
+        if (name === this.#def.primaryKey) return { kind: 'primaryKey', key: value };
+        if (!indexed && this.#usable(condition) && typeof value !== 'bigint') indexed = { kind: 'index', attribute: name, value };
+      } else if (typeof value === 'number' && ['lt', 'le', 'gt', 'ge'].includes(condition.comparator) && this.#numericIndex(condition)) {
+        ranges.set(name, narrow(ranges.get(name) ?? {}, condition.comparator, value));
       }
     }
+    if (indexed) return indexed;
+    const [range] = ranges;
+    return range ? { kind: 'indexRange', attribute: range[0], range: range[1] } : { kind: 'scan' };
   }
+
+  /** Opens the source now (so an unusable index fails before any response starts), read lazily. */
+  rows(source: QueryPlan['source']): Iterable<Row> {
+    if (source.kind === 'scan') return mapValues(this.#table.scan());
+    if (source.kind === 'primaryKey') {
+      const entry = typeof source.key === 'string' || typeof source.key === 'number' ? this.#table.get(source.key) : undefined;
+      return entry ? [entry.value] : [];
+    }
+    const ids = source.kind === 'index' ? this.#table.byIndex(source.attribute, source.value) : this.#table.byIndexRange(source.attribute, source.range);
+    // An array attribute lists an id once per matching element.
+    const isList = this.#def.attributes.find((attribute) => attribute.name === source.attribute)?.type.kind === 'list';
+    return this.#records(ids, isList ? new Set<Key>() : undefined);
+  }
+
+  *#records(ids: Iterable<Key>, seen: Set<Key> | undefined): Iterable<Row> {
+    for (const id of ids) {
+      if (seen) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+      }
+      const entry: RecordEntry | undefined = this.#table.get(id);
+      if (entry) yield entry.value;
+    }
+  }
+}
+
+function* mapValues(entries: Iterable<RecordEntry>): Iterable<Row> {
+  for (const entry of entries) yield entry.value;
+}
+
+/** Tightens a range with one bound: the larger lower bound and the smaller upper bound win. */
+function narrow(range: IndexRange, comparator: string, value: number): IndexRange {
+  const next = { ...range };
+  if (comparator === 'gt' || comparator === 'ge') {
+    const exclusive = comparator === 'gt';
+    if (next.lower === undefined || value > next.lower || (value === next.lower && exclusive)) Object.assign(next, { lower: value, exclusiveLower: exclusive });
+  } else {
+    const inclusive = comparator === 'le';
+    if (next.upper === undefined || value < next.upper || (value === next.upper && !inclusive)) Object.assign(next, { upper: value, inclusiveUpper: inclusive });
+  }
+  return next;
 }
 
 function* filtered(rows: Iterable<Row>, predicate: Predicate | undefined): Iterable<Row> {
@@ -114,7 +165,7 @@ function* window(rows: Iterable<unknown>, offset: number, limit: number | undefi
   }
 }
 
-function sorted(rows: Iterable<Row>, keys: SortKey[], primaryKey: string): Row[] {
+function rowOrder(keys: SortKey[], primaryKey: string): (a: Row, b: Row) => number {
   const names = keys.map((key) => {
     if (key.attribute.length > 1) throw unsupportedPath(key.attribute);
     return key.attribute[0]!;
@@ -124,13 +175,32 @@ function sorted(rows: Iterable<Row>, keys: SortKey[], primaryKey: string): Row[]
     const first = Array.isArray(value) ? value[0] : value;
     return comparable(first) ?? null;
   };
-  return [...rows].sort((a, b) => {
+  return (a, b) => {
     for (const [index, name] of names.entries()) {
       const order = compareComparable(sortValue(a, name), sortValue(b, name));
       if (order !== 0) return keys[index]!.descending ? -order : order;
     }
     return compareComparable(sortValue(a, primaryKey), sortValue(b, primaryKey));
-  });
+  };
+}
+
+/** The first `count` rows in order, holding no more than `count` rows at a time. */
+function topK(rows: Iterable<Row>, order: (a: Row, b: Row) => number, count: number): Row[] {
+  const kept: Row[] = [];
+  if (count === 0) return kept;
+  for (const row of rows) {
+    if (kept.length === count && order(row, kept[count - 1]!) >= 0) continue;
+    let low = 0;
+    let high = kept.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (order(row, kept[middle]!) < 0) high = middle;
+      else low = middle + 1;
+    }
+    kept.splice(low, 0, row);
+    if (kept.length > count) kept.pop();
+  }
+  return kept;
 }
 
 function project(select: Select): (row: Row) => unknown {
@@ -168,13 +238,20 @@ export function runQuery(table: StoredTable, query: ParsedQuery): QueryOutcome {
   const predicate = where && planner.predicate(where);
   const source = planner.source(where);
   const plan: QueryPlan = { source, filter: predicate !== undefined };
-  if (query.sort) plan.sort = { attributes: query.sort.map((key) => `${key.descending ? '-' : '+'}${key.attribute.join('.')}`), method: 'memory' };
+  if (query.sort) {
+    const attributes = query.sort.map((key) => `${key.descending ? '-' : '+'}${key.attribute.join('.')}`);
+    plan.sort = { attributes, method: query.limit === undefined ? 'memory' : 'top-k' };
+  }
   if (query.offset !== undefined) plan.offset = query.offset;
   if (query.limit !== undefined) plan.limit = query.limit;
   if (query.explain) return { kind: 'value', value: plan };
 
   const matching = filtered(planner.rows(source), predicate);
-  const ordered = query.sort ? sorted(matching, query.sort, table.def.primaryKey) : matching;
+  let ordered: Iterable<Row> = matching;
+  if (query.sort) {
+    const order = rowOrder(query.sort, table.def.primaryKey);
+    ordered = query.limit === undefined ? [...matching].sort(order) : topK(matching, order, (query.offset ?? 0) + query.limit);
+  }
   const rows = window(ordered, query.offset ?? 0, query.limit);
   if (query.count) {
     let count = 0;

@@ -1,4 +1,4 @@
-import type { RangeOptions } from 'lmdb';
+import type { RangeIterable, RangeOptions } from 'lmdb';
 import type { IndexKey } from './index-keys.js';
 import type { Key } from './types.js';
 
@@ -7,7 +7,7 @@ export interface IndexDb {
   putSync(key: IndexKey, id: Key): void;
   removeSync(key: IndexKey, id: Key): boolean;
   getValues(key: IndexKey): Iterable<Key>;
-  getRange(options?: RangeOptions): Iterable<{ key: IndexKey; value: Key }>;
+  getRange(options?: RangeOptions): RangeIterable<{ key: IndexKey; value: Key }>;
 }
 
 /** How an index's state is kept in `meta` under `['index', table, attribute]`. */

@@ -1,6 +1,7 @@
 export { Storage } from './storage.js';
 export type {
   ChangeEntry,
+  IndexRange,
   IndexStatus,
   Key,
   RecordEntry,

@@ -6,7 +6,7 @@ import { recordCount, type DatabaseEnv } from './database-env.js';
 import type { IndexHandle } from './index-handle.js';
 import { indexKeys, isAmbiguousKey, lookupKey, type IndexKey } from './index-keys.js';
 import { coerceKeyFor, isKeyOf, keyKind, lookupValue, ownValue, timestampValue, type KeyKind } from './keys.js';
-import type { ChangeEntry, IndexStatus, Key, RecordEntry, ScanOptions, StoredTable } from './types.js';
+import type { ChangeEntry, IndexRange, IndexStatus, Key, RecordEntry, ScanOptions, StoredTable } from './types.js';
 import { validateRecord } from './validate.js';
 
 type Value = Record<string, unknown>;
@@ -166,7 +166,7 @@ export class Table implements StoredTable {
       .map(({ key, value, version }): RecordEntry => ({ id: key, value, version: version ?? 0 }));
   }
 
-  byIndex(attribute: string, value: unknown): Iterable<Key> {
+  #usableIndex(attribute: string): IndexHandle {
     const index = this.#indexes.get(attribute);
     if (!index) throw new LodeError('BAD_REQUEST', `${this.name}.${attribute} is not indexed`);
     if (index.status === 'building') {
@@ -174,6 +174,11 @@ export class Table implements StoredTable {
         headers: { 'Retry-After': '1' },
       });
     }
+    return index;
+  }
+
+  byIndex(attribute: string, value: unknown): Iterable<Key> {
+    const index = this.#usableIndex(attribute);
     const type = this.#def.attributes.find((a) => a.name === attribute)?.type;
     const wanted = lookupValue(type, value);
     const key = wanted === undefined ? undefined : lookupKey(wanted);
@@ -181,6 +186,23 @@ export class Table implements StoredTable {
     const ids = index.db.getValues(key);
     if (!isAmbiguousKey(key)) return ids;
     return this.#recheck(ids, attribute, wanted);
+  }
+
+  byIndexRange(attribute: string, range: IndexRange): Iterable<Key> {
+    const index = this.#usableIndex(attribute);
+    const type = this.#def.attributes.find((a) => a.name === attribute)?.type;
+    const scalar = type?.kind === 'list' ? type.of : type;
+    if (scalar?.kind !== 'scalar' || !['Int', 'Long', 'Float', 'Date'].includes(scalar.name)) {
+      throw new LodeError('BAD_REQUEST', `${this.name}.${attribute} is not a numeric or Date index; its ranges cannot be read from the index`);
+    }
+    return index.db
+      .getRange({
+        start: range.lower ?? -Infinity,
+        end: range.upper ?? Infinity,
+        exclusiveStart: range.exclusiveLower === true,
+        inclusiveEnd: range.upper === undefined || range.inclusiveUpper === true,
+      })
+      .map(({ value }) => value);
   }
 
   indexStatus(attribute: string): IndexStatus {

@@ -3,6 +3,15 @@ import type { Logger } from '../util/index.js';
 
 export type Key = string | number;
 
+export interface IndexRange {
+  /** Lower bound (inclusive unless `exclusiveLower`). */
+  lower?: number;
+  exclusiveLower?: boolean;
+  /** Upper bound (exclusive unless `inclusiveUpper`). */
+  upper?: number;
+  inclusiveUpper?: boolean;
+}
+
 export interface RecordEntry {
   id: Key;
   value: Record<string, unknown>;
@@ -57,6 +66,12 @@ export interface StoredTable {
   delete(id: Key): Promise<boolean>;
   scan(options?: ScanOptions): Iterable<RecordEntry>;
   byIndex(attribute: string, value: unknown): Iterable<Key>;
+  /**
+   * Ids whose indexed number (or Date, as epoch ms) lies in a range, in index order. Only for
+   * numeric and Date attributes: string keys may be truncated in the index, so string ranges
+   * cannot be answered exactly. An id appears once per matching array element.
+   */
+  byIndexRange(attribute: string, range: IndexRange): Iterable<Key>;
   indexStatus(attribute: string): IndexStatus;
   whenIndexesReady(): Promise<void>;
   count(): number;

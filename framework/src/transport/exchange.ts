@@ -117,8 +117,12 @@ export class HttpExchange {
   }
 
   /** Starts a streamed response; write chunks with `write`, finish with `end`. */
+  /** True once a streamed response has sent its status: an error can no longer become a response. */
+  started = false;
+
   begin(status: number, headers: Record<string, string>): void {
     if (this.done) return;
+    this.started = true;
     const res = this.#res;
     res.cork(() => {
       res.writeStatus(statusLine(status));

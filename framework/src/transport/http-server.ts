@@ -130,6 +130,12 @@ export class HttpServer {
       return;
     }
     const { problem, headers, unexpected } = toProblem(error);
+    if (exchange.started) {
+      // Mid-stream the status is already sent; dropping the connection tells the client the body is incomplete.
+      this.#options.logger.error(`${exchange.method} ${exchange.url} failed while streaming:`, error);
+      exchange.close();
+      return;
+    }
     if (unexpected) this.#options.logger.error(`${exchange.method} ${exchange.url} failed:`, error);
     exchange.send(problem.status, { ...headers, 'Content-Type': 'application/problem+json' }, JSON.stringify(problem), exchange.method === 'HEAD');
   }

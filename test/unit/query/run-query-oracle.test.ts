@@ -88,21 +88,29 @@ test('queries return exactly what a naive evaluator over the same records return
     const table = storage.table('T')!;
     let round = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { minLength: 0, maxLength: 25 }), expression, fc.boolean(), fc.option(fc.integer({ min: 0, max: 5 })), async (rows, expr, descending, limit) => {
+      fc.asyncProperty(
+        fc.array(row, { minLength: 0, maxLength: 25 }),
+        expression,
+        fc.boolean(),
+        fc.option(fc.integer({ min: 0, max: 5 })),
+        fc.option(fc.record({ op: fc.constantFrom<Op>('lt', 'le', 'gt', 'ge'), value: fc.integer({ min: -3, max: 3 }) })),
+        async (rows, expr, descending, limit, bound) => {
         round++;
         const ids = rows.map((_, i) => round * 100 + i);
         await Promise.all(rows.map((r, i) => table.put(ids[i]!, r)));
         try {
           // The anchor keeps every query on an index (Harper's rule) without changing its result.
           const anchor = `k=ne=string:zzz`;
-          const query = `${anchor}&${print(expr)}&id=ge=${round * 100}&sort(${descending ? '-' : '+'}n)${limit === null ? '' : `&limit(${limit})`}`;
+          // A top-level bound on the indexed number lets the engine start from an index range.
+          const range = bound === null ? '' : `&${print({ cond: { attribute: 'n', ...bound } })}`;
+          const query = `${anchor}&${print(expr)}${range}&id=ge=${round * 100}&sort(${descending ? '-' : '+'}n)${limit === null ? '' : `&limit(${limit})`}`;
           const outcome = runQuery(table, parseQuery(query));
           assert.equal(outcome.kind, 'rows');
           const actual = [...(outcome.kind === 'rows' ? outcome.rows : [])].map((r) => (r as Row).id);
           const key = (r: Row): number => (r.n === undefined || r.n === null ? -Infinity : r.n);
           const expected = rows
             .map((r, i) => ({ ...r, id: ids[i]! }) as Row)
-            .filter((r) => evaluate(r, expr))
+            .filter((r) => evaluate(r, expr) && (bound === null || holds(r, { attribute: 'n', ...bound })))
             .sort((a, b) => (key(a) === key(b) ? a.id - b.id : descending ? key(b) - key(a) : key(a) - key(b)))
             .slice(0, limit ?? undefined)
             .map((r) => r.id);
@@ -110,7 +118,8 @@ test('queries return exactly what a naive evaluator over the same records return
         } finally {
           await Promise.all(ids.map((id) => table.delete(id)));
         }
-      }),
+      },
+      ),
       { numRuns: 150 },
     );
   } finally {
