@@ -1,0 +1,56 @@
+// `npm run bench:query`: Lode's query engine on 100,000 records against a raw full-scan baseline
+// (bare uWebSockets.js + lmdb-js), driven by wrk in alternating rounds. Also GET by id, since an
+// indexed equality with limit(10) should stay within 2× its latency.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compare, DURATION, ensureWrk, machine, ROUNDS, startServer, type Scenario } from './harness.js';
+
+/** Fewer connections than the REST bench: a full scan per request would otherwise only measure queueing. */
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+import { PRODUCTS, product } from './query-records.js';
+
+const get = (path: string): string => `request = function() return wrk.format("GET", ${path}) end`;
+const category = '"c" .. math.random(0, 99)';
+
+const scenarios: Scenario[] = [
+  { name: 'GET by id', baseline: get(`"/Product/" .. math.random(0, ${PRODUCTS - 1})`), lode: get(`"/Product/" .. math.random(0, ${PRODUCTS - 1})`) },
+  { name: 'category=cN&limit(10)', baseline: get(`"/scan/eq/" .. ${category}`), lode: get(`"/Product/?category=" .. ${category} .. "&limit(10)"`) },
+  { name: 'price=gt=100&lt=200&sort(-price)&limit(20)', baseline: get('"/scan/range"'), lode: get('"/Product/?price=gt=100&lt=200&sort(-price)&limit(20)"') },
+  { name: 'category=cN&price=lt=50', baseline: get(`"/scan/and/" .. ${category}`), lode: get(`"/Product/?category=" .. ${category} .. "&price=lt=50"`) },
+  { name: 'category=cN|category=cM&limit(10)', baseline: get(`"/scan/or/" .. ${category} .. "/" .. ${category}`), lode: get(`"/Product/?category=" .. ${category} .. "|category=" .. ${category} .. "&limit(10)"`) },
+];
+
+async function seed(url: string): Promise<void> {
+  for (let start = 0; start < PRODUCTS; start += 500) {
+    await Promise.all(
+      Array.from({ length: 500 }, async (_, offset) => {
+        const record = product(start + offset);
+        const res = await fetch(`${url}/Product/${record.id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(record) });
+        if (res.status !== 204) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+      }),
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  ensureWrk();
+  const scratch = await mkdtemp(join(tmpdir(), 'lode-query-bench-'));
+  const servers: ChildProcess[] = [];
+  try {
+    const baseline = await startServer(['--import', 'tsx', 'test/bench/query-baseline-server.ts', join(scratch, 'baseline')], /query baseline listening on (\S+)/);
+    servers.push(baseline.child);
+    const lode = await startServer(['framework/bin/lode.js', 'run', 'test/bench/query-app', '--port', '0', '--data', join(scratch, 'lode')], /Lode listening on (\S+)/);
+    servers.push(lode.child);
+    await seed(lode.url);
+    console.log(machine());
+    console.log(`wrk -t1 -c${CONNECTIONS} -d${DURATION}, ${ROUNDS} alternating rounds per server (medians), ${PRODUCTS} records; baseline = full scan\n`);
+    console.log(await compare(scratch, baseline.url, lode.url, scenarios, CONNECTIONS));
+  } finally {
+    for (const server of servers) server.kill('SIGTERM');
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();
