@@ -1,6 +1,6 @@
 import { LodeError } from '../errors/index.js';
 import type { AttributeDef, TableDef } from '../schema/index.js';
-import type { IndexRange, Key, RecordEntry, StoredTable } from '../storage/index.js';
+import { hasRangeableIndexKeys, type IndexRange, type Key, type RecordEntry, type StoredTable } from '../storage/index.js';
 import type { Condition, Expression, ParsedQuery, Select, SelectField, SortKey } from './ast.js';
 import { matches } from './match.js';
 import { comparable, compareComparable, operandOf, type Comparable } from './operands.js';
@@ -75,11 +75,9 @@ class Planner {
   }
 
   #numericIndex(condition: Condition): boolean {
-    const type = this.attribute(condition)?.type;
-    const scalar = type?.kind === 'list' ? type.of : type;
     // The primary key lives in the record DBI, not an index, so it has no index range.
     const indexed = condition.attribute[0] !== this.#def.primaryKey && this.#usable(condition);
-    return scalar?.kind === 'scalar' && ['Int', 'Long', 'Float', 'Date'].includes(scalar.name) && indexed;
+    return indexed && hasRangeableIndexKeys(this.attribute(condition)?.type);
   }
 
   /**

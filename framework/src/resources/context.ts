@@ -3,10 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 /** Request headers, lower-cased names. */
 export type RequestHeaders = ReadonlyMap<string, string>;
 
-/**
- * What a resource method knows about the request it serves. Over HTTP the transport fills it;
- * code outside a request can build one with `createContext`.
- */
+/** What a resource method knows about the request it serves; over HTTP the transport fills it. */
 export interface RequestContext {
   readonly method: string;
   readonly url: string;
@@ -21,19 +18,6 @@ export interface RequestContext {
   readonly responseHeaders: Record<string, string>;
   /** Set by table reads so the transport can emit an ETag for exactly that record. */
   record?: { value: object; version: number };
-}
-
-export function createContext(init: Partial<RequestContext> = {}): RequestContext {
-  return {
-    method: init.method ?? 'GET',
-    url: init.url ?? '/',
-    headers: init.headers ?? new Map(),
-    ip: init.ip ?? '',
-    timestamp: init.timestamp ?? Date.now(),
-    user: init.user,
-    status: init.status,
-    responseHeaders: init.responseHeaders ?? {},
-  };
 }
 
 /** Per-app async context: `getContext()` in user code answers for the request it runs under. */

@@ -1,4 +1,4 @@
-export { ContextStore, createContext, type RequestContext, type RequestHeaders } from './context.js';
+export { ContextStore, type RequestContext, type RequestHeaders } from './context.js';
 export {
   Resource,
   allowedMethods,

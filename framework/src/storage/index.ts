@@ -11,3 +11,4 @@ export type {
   StoredTable,
 } from './types.js';
 export { validateRecord, type ValidationMode } from './validate.js';
+export { hasRangeableIndexKeys } from './keys.js';

@@ -83,3 +83,12 @@ export function lookupValue(type: TypeRef | undefined, value: unknown): unknown 
       return value;
   }
 }
+
+/**
+ * Whether an attribute's index keys are exact numbers (numeric and Date attributes), so ranges can
+ * be read from the index. String keys may be truncated, so string ranges cannot.
+ */
+export function hasRangeableIndexKeys(type: TypeRef | undefined): boolean {
+  const scalar = type?.kind === 'list' ? type.of : type;
+  return scalar?.kind === 'scalar' && ['Int', 'Long', 'Float', 'Date'].includes(scalar.name);
+}

@@ -5,7 +5,7 @@ import type { AttributeDef, TableDef } from '../schema/index.js';
 import { recordCount, type DatabaseEnv } from './database-env.js';
 import type { IndexHandle } from './index-handle.js';
 import { indexKeys, isAmbiguousKey, lookupKey, type IndexKey } from './index-keys.js';
-import { coerceKeyFor, isKeyOf, keyKind, lookupValue, ownValue, timestampValue, type KeyKind } from './keys.js';
+import { coerceKeyFor, hasRangeableIndexKeys, isKeyOf, keyKind, lookupValue, ownValue, timestampValue, type KeyKind } from './keys.js';
 import type { ChangeEntry, IndexRange, IndexStatus, Key, RecordEntry, ScanOptions, StoredTable } from './types.js';
 import { validateRecord } from './validate.js';
 
@@ -190,9 +190,7 @@ export class Table implements StoredTable {
 
   byIndexRange(attribute: string, range: IndexRange): Iterable<Key> {
     const index = this.#usableIndex(attribute);
-    const type = this.#def.attributes.find((a) => a.name === attribute)?.type;
-    const scalar = type?.kind === 'list' ? type.of : type;
-    if (scalar?.kind !== 'scalar' || !['Int', 'Long', 'Float', 'Date'].includes(scalar.name)) {
+    if (!hasRangeableIndexKeys(this.#def.attributes.find((a) => a.name === attribute)?.type)) {
       throw new LodeError('BAD_REQUEST', `${this.name}.${attribute} is not a numeric or Date index; its ranges cannot be read from the index`);
     }
     return index.db

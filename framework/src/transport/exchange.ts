@@ -116,10 +116,10 @@ export class HttpExchange {
     });
   }
 
-  /** Starts a streamed response; write chunks with `write`, finish with `end`. */
   /** True once a streamed response has sent its status: an error can no longer become a response. */
   started = false;
 
+  /** Starts a streamed response; write chunks with `write`, finish with `end`. */
   begin(status: number, headers: Record<string, string>): void {
     if (this.done) return;
     this.started = true;
