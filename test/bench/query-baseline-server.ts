@@ -2,13 +2,16 @@
 // scan of the table, stopping early when a limit is reached (what hand-written code would do).
 import { open } from 'lmdb';
 import { App, us_socket_local_port, type HttpResponse } from 'uWebSockets.js';
-import { PRODUCTS, product } from './query-records.js';
+import { BRANDS, PRODUCTS, brand, product } from './query-records.js';
 
 type Product = ReturnType<typeof product>;
 const [dataDir] = process.argv.slice(2);
-const db = open<Product, number>({ path: dataDir!, name: 'Product' });
+const root = open({ path: dataDir! });
+const db = root.openDB<Product, number>({ name: 'Product' });
+const brands = root.openDB<ReturnType<typeof brand>, string>({ name: 'Brand' });
 db.transactionSync(() => {
   for (let i = 0; i < PRODUCTS; i++) db.putSync(i, product(i));
+  for (let i = 0; i < BRANDS; i++) brands.putSync(`b${i}`, brand(i));
 });
 
 function scan(test: (row: Product) => boolean, limit = Infinity): Product[] {
@@ -35,6 +38,12 @@ App()
   .get('/scan/or/:a/:b', (res, req) => {
     const [a, b] = [req.getParameter(0), req.getParameter(1)];
     json(res, scan((row) => row.category === a || row.category === b, 10));
+  })
+  .get('/scan/join/:brand', (res, req) => {
+    const name = decodeURIComponent(req.getParameter(0) ?? '');
+    const ids = new Set<string>();
+    for (const { key, value } of brands.getRange()) if (value.name === name) ids.add(key);
+    json(res, scan((row) => ids.has(row.brandId), 10));
   })
   .listen('127.0.0.1', 0, (socket) => {
     if (!socket) throw new Error('query baseline could not listen');

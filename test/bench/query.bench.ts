@@ -6,10 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compare, DURATION, ensureWrk, machine, ROUNDS, startServer, type Scenario } from './harness.js';
+import { BRANDS, PRODUCTS, brand, product } from './query-records.js';
 
 /** Fewer connections than the REST bench: a full scan per request would otherwise only measure queueing. */
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-import { PRODUCTS, product } from './query-records.js';
 
 const get = (path: string): string => `request = function() return wrk.format("GET", ${path}) end`;
 const category = '"c" .. math.random(0, 99)';
@@ -20,17 +20,20 @@ const scenarios: Scenario[] = [
   { name: 'price=gt=100&lt=200&sort(-price)&limit(20)', baseline: get('"/scan/range"'), lode: get('"/Product/?price=gt=100&lt=200&sort(-price)&limit(20)"') },
   { name: 'category=cN&price=lt=50', baseline: get(`"/scan/and/" .. ${category}`), lode: get(`"/Product/?category=" .. ${category} .. "&price=lt=50"`) },
   { name: 'category=cN|category=cM&limit(10)', baseline: get(`"/scan/or/" .. ${category} .. "/" .. ${category}`), lode: get(`"/Product/?category=" .. ${category} .. "|category=" .. ${category} .. "&limit(10)"`) },
+  { name: 'brand.name=Brand N&limit(10)', baseline: get(`"/scan/join/Brand%20" .. math.random(0, ${BRANDS - 1})`), lode: get(`"/Product/?brand.name=Brand%20" .. math.random(0, ${BRANDS - 1}) .. "&limit(10)"`) },
 ];
 
+async function put(url: string, path: string, record: unknown): Promise<void> {
+  const res = await fetch(`${url}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(record) });
+  if (res.status !== 204) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+}
+
 async function seed(url: string): Promise<void> {
+  for (let start = 0; start < BRANDS; start += 500) {
+    await Promise.all(Array.from({ length: 500 }, (_, offset) => put(url, `/Brand/b${start + offset}`, brand(start + offset))));
+  }
   for (let start = 0; start < PRODUCTS; start += 500) {
-    await Promise.all(
-      Array.from({ length: 500 }, async (_, offset) => {
-        const record = product(start + offset);
-        const res = await fetch(`${url}/Product/${record.id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(record) });
-        if (res.status !== 204) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
-      }),
-    );
+    await Promise.all(Array.from({ length: 500 }, (_, offset) => put(url, `/Product/${start + offset}`, product(start + offset))));
   }
 }
 

@@ -103,13 +103,15 @@ describe('REST queries', () => {
     assert.deepEqual((await app.request('/Product/?category=home&count()')).body, { count: 3 });
     assert.deepEqual((await app.request('/Product/?category=home&price=gt=30&explain()')).body, {
       source: { kind: 'index', attribute: 'category', value: 'home' },
+      estimate: 3,
+      intersect: ['price'],
       filter: true,
     });
     assert.deepEqual(((await app.request('/Product/?id=2&explain()')).body as { source: unknown }).source, { kind: 'primaryKey', key: 2 });
     assert.deepEqual((await app.request('/Product/?price=gt=10&lt=100&price=ge=20&sort(-price)&limit(2)&explain()')).body, {
-      source: { kind: 'indexRange', attribute: 'price', range: { lower: 20, exclusiveLower: false, upper: 100, inclusiveUpper: false } },
+      source: { kind: 'indexRange', attribute: 'price', range: { lower: 20, exclusiveLower: false, upper: 100, inclusiveUpper: false }, descending: true },
       filter: true,
-      sort: { attributes: ['-price'], method: 'top-k' },
+      sort: { attributes: ['-price'], method: 'index' },
       limit: 2,
     });
     assert.deepEqual(((await app.request('/Product/?category=home&name=ct=a&explain()')).body as { source: unknown }).source, {
@@ -124,7 +126,7 @@ describe('REST queries', () => {
       ['name=Lamp', /add @indexed/],
       ['category=home|name=Lamp', /add @indexed/],
       ['price=cheap', /price expects a number/],
-      ['category=home&brand.name=Acme', /relationships/],
+      ['category=home&brand.name=Acme', /Product\.brand is not a relationship/],
       ['category=(home', /position/],
       ['category=home&limit(x)', /position/],
     ];

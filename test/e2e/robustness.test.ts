@@ -14,8 +14,15 @@ type Item @table @export {
 import { Resource } from 'lode';
 export class Broken extends Resource {
   static *get() {
-    yield { first: true };
+    // More than one whole-response buffer, so the status has gone out before the failure.
+    for (let i = 0; i < 2000; i++) yield { row: i, padding: 'x'.repeat(100) };
     throw new Error('mid-stream failure');
+  }
+}
+export class BrokenEarly extends Resource {
+  static *get() {
+    yield { first: true };
+    throw new Error('early failure');
   }
 }
 export class Slow extends Resource {
@@ -99,6 +106,13 @@ describe('a server that bad clients cannot take down', { timeout: 60000 }, () =>
     );
     await lode.waitForOutput(/failed while streaming: Error: mid-stream failure/, 2000);
     assert.equal((await fetch(`${lode.url}/health`)).status, 200);
+  });
+
+  test('a small result that fails while it is being encoded is still a problem+json 500', async () => {
+    const res = await fetch(`${lode.url}/BrokenEarly/`);
+    assert.equal(res.status, 500);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json');
+    assert.equal(((await res.json()) as { code: string }).code, 'INTERNAL');
   });
 
   test('static files from web/, and / as HTML for browsers', async () => {

@@ -10,4 +10,6 @@ export type {
   SortKey,
 } from './ast.js';
 export { parseQuery } from './parse-query.js';
-export { runQuery, type QueryOutcome, type QueryPlan } from './run-query.js';
+export type { QueryPlan, Source as QuerySource } from './plan.js';
+export { runQuery, type QueryOutcome } from './run-query.js';
+export { parseQueryObject, type QueryComparatorName, type QueryCondition, type QueryConditionGroup, type QueryObject, type QueryScalar, type QuerySelect, type QuerySelectField, type QuerySort } from './query-object.js';

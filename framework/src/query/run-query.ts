@@ -1,266 +1,147 @@
 import { LodeError } from '../errors/index.js';
-import type { AttributeDef, TableDef } from '../schema/index.js';
-import { hasRangeableIndexKeys, type IndexRange, type Key, type RecordEntry, type StoredTable } from '../storage/index.js';
-import type { Condition, Expression, ParsedQuery, Select, SelectField, SortKey } from './ast.js';
-import { matches } from './match.js';
-import { comparable, compareComparable, operandOf, type Comparable } from './operands.js';
-
-type Row = Record<string, unknown>;
-type Predicate = (row: Row) => boolean;
-
-/** How a query is answered; `explain()` returns it. */
-export interface QueryPlan {
-  source:
-    | { kind: 'primaryKey'; key: Comparable }
-    | { kind: 'index'; attribute: string; value: Comparable }
-    | { kind: 'indexRange'; attribute: string; range: IndexRange }
-    | { kind: 'scan' };
-  filter: boolean;
-  /** `top-k` keeps only offset + limit rows while sorting; `memory` sorts every match. */
-  sort?: { attributes: string[]; method: 'memory' | 'top-k' };
-  offset?: number;
-  limit?: number;
-}
+import type { StoredTable } from '../storage/index.js';
+import type { Expression, ParsedQuery } from './ast.js';
+import { countFromIndexes } from './count.js';
+import { rowOrder, sortRuns, sortValue, topK, type Row } from './order.js';
+import type { QueryPlan, Source } from './plan.js';
+import { Planner, type Access, type Predicate } from './planner.js';
+import { project } from './project.js';
+import { Relations } from './relationships.js';
+import { matchingRows } from './sources.js';
 
 export type QueryOutcome = { kind: 'rows'; rows: Iterable<unknown>; plan: QueryPlan } | { kind: 'value'; value: unknown };
 
-const own = (row: Row, name: string): unknown => (Object.hasOwn(row, name) ? row[name] : undefined);
-
-function unsupportedPath(path: string[], position?: number): LodeError {
-  const where = position === undefined ? '' : ` at position ${position}`;
-  return new LodeError('BAD_REQUEST', `Queries through relationships (${path.join('.')}${where}) are not supported yet`, {
-    errors: [{ path: `query.${path.join('.')}`, message: 'relationship paths are not supported yet' }],
+function notAnchored(table: StoredTable): LodeError {
+  const indexed = table.def.attributes.filter((attribute) => table.indexStatus(attribute.name) === 'ready').map((attribute) => attribute.name);
+  return new LodeError('BAD_REQUEST', `A query on ${table.def.name} needs a condition on an indexed attribute (add @indexed in the schema)${indexed.length ? `; indexed: ${indexed.join(', ')}` : ''}`, {
+    errors: [{ path: 'query', message: 'no condition on an @indexed attribute or the primary key' }],
   });
 }
 
-class Planner {
-  readonly #def: TableDef;
-  readonly #table: StoredTable;
-
-  constructor(table: StoredTable) {
-    this.#table = table;
-    this.#def = table.def;
-  }
-
-  attribute(condition: Condition): AttributeDef | undefined {
-    if (condition.attribute.length > 1) throw unsupportedPath(condition.attribute, condition.position);
-    return this.#def.attributes.find((attribute) => attribute.name === condition.attribute[0]);
-  }
-
-  #usable(condition: Condition): boolean {
-    const name = condition.attribute[0]!;
-    if (name === this.#def.primaryKey) return true;
-    const status = this.#table.indexStatus(name);
-    if (status === 'building') {
-      throw new LodeError('INDEX_BUILDING', `The index on ${this.#def.name}.${name} is still being built`, { headers: { 'Retry-After': '1' } });
-    }
-    return status === 'ready';
-  }
-
-  /** Harper's rule: a query must be anchored on an index (every OR branch too), or it would scan the table. */
-  anchored(expression: Expression): boolean {
-    if (expression.kind === 'condition') return this.#usable(expression);
-    if (expression.kind === 'and') return expression.children.some((child) => this.anchored(child));
-    return expression.children.every((child) => this.anchored(child));
-  }
-
-  predicate(expression: Expression): Predicate {
-    if (expression.kind === 'condition') {
-      const name = expression.attribute[0]!;
-      const operand = operandOf(expression, this.attribute(expression));
-      return (row) => matches(own(row, name), expression.comparator, operand);
-    }
-    const children = expression.children.map((child) => this.predicate(child));
-    return expression.kind === 'and' ? (row) => children.every((test) => test(row)) : (row) => children.some((test) => test(row));
-  }
-
-  #numericIndex(condition: Condition): boolean {
-    // The primary key lives in the record DBI, not an index, so it has no index range.
-    const indexed = condition.attribute[0] !== this.#def.primaryKey && this.#usable(condition);
-    return indexed && hasRangeableIndexKeys(this.attribute(condition)?.type);
-  }
-
-  /**
-   * The cheapest exact source among the top-level AND conditions: a primary-key equality, an
-   * index equality, a range over a numeric or Date index (bounds of one attribute combined);
-   * otherwise a scan. Every condition is still applied as a filter, so the source only narrows.
-   */
-  source(where: Expression | undefined): QueryPlan['source'] {
-    const candidates = !where ? [] : where.kind === 'condition' ? [where] : where.kind === 'and' ? where.children : [];
-    let indexed: QueryPlan['source'] | undefined;
-    const ranges = new Map<string, IndexRange>();
-    for (const condition of candidates) {
-      if (condition.kind !== 'condition') continue;
-      const name = condition.attribute[0]!;
-      const value = operandOf(condition, this.attribute(condition));
-      if (value === null) continue;
-      if (condition.comparator === 'eq') {
-        if (name === this.#def.primaryKey) return { kind: 'primaryKey', key: value };
-        if (!indexed && this.#usable(condition) && typeof value !== 'bigint') indexed = { kind: 'index', attribute: name, value };
-      } else if (typeof value === 'number' && ['lt', 'le', 'gt', 'ge'].includes(condition.comparator) && this.#numericIndex(condition)) {
-        ranges.set(name, narrow(ranges.get(name) ?? {}, condition.comparator, value));
-      }
-    }
-    if (indexed) return indexed;
-    const [range] = ranges;
-    return range ? { kind: 'indexRange', attribute: range[0], range: range[1] } : { kind: 'scan' };
-  }
-
-  /** Opens the source now (so an unusable index fails before any response starts), read lazily. */
-  rows(source: QueryPlan['source']): Iterable<Row> {
-    if (source.kind === 'scan') return mapValues(this.#table.scan());
-    if (source.kind === 'primaryKey') {
-      const entry = typeof source.key === 'string' || typeof source.key === 'number' ? this.#table.get(source.key) : undefined;
-      return entry ? [entry.value] : [];
-    }
-    const ids = source.kind === 'index' ? this.#table.byIndex(source.attribute, source.value) : this.#table.byIndexRange(source.attribute, source.range);
-    // An array attribute lists an id once per matching element.
-    const isList = this.#def.attributes.find((attribute) => attribute.name === source.attribute)?.type.kind === 'list';
-    return this.#records(ids, isList ? new Set<Key>() : undefined);
-  }
-
-  *#records(ids: Iterable<Key>, seen: Set<Key> | undefined): Iterable<Row> {
-    for (const id of ids) {
-      if (seen) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-      }
-      const entry: RecordEntry | undefined = this.#table.get(id);
-      if (entry) yield entry.value;
-    }
+function describe(source: Source): string {
+  switch (source.kind) {
+    case 'index':
+    case 'indexRange':
+    case 'indexOrder':
+      return source.attribute;
+    case 'join':
+      return source.path;
+    default:
+      return source.kind;
   }
 }
 
-function* mapValues(entries: Iterable<RecordEntry>): Iterable<Row> {
-  for (const entry of entries) yield entry.value;
+interface Ordering {
+  source: Source;
+  method: 'index' | 'memory' | 'top-k';
+  /** The access the order replaced as the source; it still narrows, as an id set. */
+  replaced?: Access;
 }
 
-/** Tightens a range with one bound: the larger lower bound and the smaller upper bound win. */
-function narrow(range: IndexRange, comparator: string, value: number): IndexRange {
-  const next = { ...range };
-  if (comparator === 'gt' || comparator === 'ge') {
-    const exclusive = comparator === 'gt';
-    if (next.lower === undefined || value > next.lower || (value === next.lower && exclusive)) Object.assign(next, { lower: value, exclusiveLower: exclusive });
-  } else {
-    const inclusive = comparator === 'le';
-    if (next.upper === undefined || value < next.upper || (value === next.upper && !inclusive)) Object.assign(next, { upper: value, inclusiveUpper: inclusive });
-  }
-  return next;
+/**
+ * Reads in the order of the first sort key when an index has it: a range on that attribute read
+ * forwards or backwards, or the whole index when nothing narrows better. With a limit, an ordered
+ * read that stops early is preferred when it is expected to touch fewer rows than the driver.
+ */
+function ordering(planner: Planner, query: ParsedQuery, driver: Access | undefined, accesses: Access[]): Ordering | undefined {
+  const keys = query.sort;
+  if (!keys) return undefined;
+  const source: Source = driver?.source ?? { kind: 'scan' };
+  const unordered: Ordering = { source, method: query.limit === undefined ? 'memory' : 'top-k' };
+  const [first] = keys;
+  if (!first || first.attribute.length > 1) return unordered;
+  const name = first.attribute[0]!;
+  const descending = first.descending;
+  const table = planner.table;
+  if (name === table.def.primaryKey) return source.kind === 'scan' ? { source: { kind: 'scan', descending }, method: 'index' } : unordered;
+  if (!planner.usable(name) || !table.index(name).rangeable || table.index(name).list) return unordered;
+  if (source.kind === 'indexRange' && source.attribute === name) return { source: { ...source, descending }, method: 'index' };
+  if (source.kind === 'scan') return { source: { kind: 'indexOrder', attribute: name, descending }, method: 'index' };
+  if (query.limit === undefined || !driver) return unordered;
+  const range = accesses.find((access) => access.source.kind === 'indexRange' && access.source.attribute === name);
+  const candidates = Math.max(planner.estimate(source), 1);
+  const spanned = range ? planner.estimate(range.source) : table.count();
+  if ((((query.offset ?? 0) + query.limit) * spanned) / candidates >= candidates) return unordered;
+  const ordered: Source = range && range.source.kind === 'indexRange' ? { ...range.source, descending } : { kind: 'indexOrder', attribute: name, descending };
+  return { source: ordered, method: 'index', replaced: driver };
 }
 
-function* filtered(rows: Iterable<Row>, predicate: Predicate | undefined): Iterable<Row> {
-  for (const row of rows) if (!predicate || predicate(row)) yield row;
-}
-
-function* window(rows: Iterable<unknown>, offset: number, limit: number | undefined): Iterable<unknown> {
+function* emit(rows: Iterable<Row>, offset: number, limit: number | undefined, shape: ((row: Row) => unknown) | undefined): Iterable<unknown> {
   if (limit === 0) return;
-  let index = 0;
+  let skipped = 0;
   let taken = 0;
   for (const row of rows) {
-    if (index++ < offset) continue;
-    yield row;
+    if (skipped < offset) {
+      skipped++;
+      continue;
+    }
+    yield shape ? shape(row) : row;
     if (limit !== undefined && ++taken >= limit) return;
   }
 }
 
-function rowOrder(keys: SortKey[], primaryKey: string): (a: Row, b: Row) => number {
-  const names = keys.map((key) => {
-    if (key.attribute.length > 1) throw unsupportedPath(key.attribute);
-    return key.attribute[0]!;
-  });
-  const sortValue = (row: Row, name: string): Comparable => {
-    const value = own(row, name);
-    const first = Array.isArray(value) ? value[0] : value;
-    return comparable(first) ?? null;
-  };
-  return (a, b) => {
-    for (const [index, name] of names.entries()) {
-      const order = compareComparable(sortValue(a, name), sortValue(b, name));
-      if (order !== 0) return keys[index]!.descending ? -order : order;
-    }
-    return compareComparable(sortValue(a, primaryKey), sortValue(b, primaryKey));
-  };
+function countWindow(total: number, query: ParsedQuery): number {
+  const afterOffset = Math.max(0, total - (query.offset ?? 0));
+  return query.limit === undefined ? afterOffset : Math.min(afterOffset, query.limit);
 }
 
-/** The first `count` rows in order, holding no more than `count` rows at a time. */
-function topK(rows: Iterable<Row>, order: (a: Row, b: Row) => number, count: number): Row[] {
-  const kept: Row[] = [];
-  if (count === 0) return kept;
-  for (const row of rows) {
-    if (kept.length === count && order(row, kept[count - 1]!) >= 0) continue;
-    let low = 0;
-    let high = kept.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (order(row, kept[middle]!) < 0) high = middle;
-      else low = middle + 1;
-    }
-    kept.splice(low, 0, row);
-    if (kept.length > count) kept.pop();
-  }
-  return kept;
-}
-
-function project(select: Select): (row: Row) => unknown {
-  const plain = (field: SelectField): string => {
-    if (field.children) throw unsupportedPath([field.name]);
-    return field.name;
-  };
-  if (select.kind === 'value') {
-    const name = plain(select.field);
-    return (row) => own(row, name);
-  }
-  const names = select.fields.map(plain);
-  if (select.kind === 'array') return (row) => names.map((name) => own(row, name));
-  return (row) => {
-    const picked: Row = {};
-    for (const name of names) if (Object.hasOwn(row, name)) Object.defineProperty(picked, name, { value: row[name], enumerable: true, writable: true, configurable: true });
-    return picked;
-  };
+function topLevel(where: Expression): Expression[] {
+  return where.kind === 'and' ? where.children : [where];
 }
 
 /**
- * Runs a parsed query against one table: the cheapest exact source (primary key, index equality,
- * or a scan), every condition as a filter, then sort, window and projection. Results are lazy
- * unless a sort needs them all.
+ * Runs a parsed query against one table: the index access with the fewest estimated candidates
+ * as the source (or index order when a sort and limit make that cheaper), every condition as a
+ * filter, then sort, window and projection. Results are lazy unless a sort needs them all.
  */
-export function runQuery(table: StoredTable, query: ParsedQuery): QueryOutcome {
-  const planner = new Planner(table);
+export function runQuery(table: StoredTable, query: ParsedQuery, relations: Relations = new Relations(table)): QueryOutcome {
+  const planner = new Planner(table, relations, (target, where) => matchingRowsOf(target, where, relations.of(target)));
   const { where } = query;
-  if (where && !planner.anchored(where)) {
-    const indexed = table.def.attributes.filter((attribute) => table.indexStatus(attribute.name) === 'ready').map((attribute) => attribute.name);
-    throw new LodeError('BAD_REQUEST', `A query on ${table.def.name} needs a condition on an indexed attribute (add @indexed in the schema)${indexed.length ? `; indexed: ${indexed.join(', ')}` : ''}`, {
-      errors: [{ path: 'query', message: 'no condition on an @indexed attribute or the primary key' }],
-    });
-  }
-  const predicate = where && planner.predicate(where);
-  const source = planner.source(where);
+  if (where) planner.groupJoins(where);
+  if (where && !planner.anchored(where)) throw notAnchored(table);
+  planner.checkSortable(query);
+  const accesses = where ? (where.kind === 'and' ? planner.accesses(where.children) : [planner.access(where)].filter((access) => access !== undefined)) : [];
+  const driver = planner.best(accesses);
+  const order = ordering(planner, query, driver, accesses);
+  const source = order?.source ?? driver?.source ?? { kind: 'scan' };
+  const narrowing = accesses.filter((access) => access !== driver || order?.replaced === access).map((access) => access.source);
+  const predicate: Predicate | undefined = where && planner.predicate(where);
+
   const plan: QueryPlan = { source, filter: predicate !== undefined };
-  if (query.sort) {
-    const attributes = query.sort.map((key) => `${key.descending ? '-' : '+'}${key.attribute.join('.')}`);
-    plan.sort = { attributes, method: query.limit === undefined ? 'memory' : 'top-k' };
-  }
+  if (accesses.length > 1 || order?.replaced) plan.estimate = planner.estimate(driver!.source);
+  if (narrowing.length > 0) plan.intersect = narrowing.map(describe);
+  if (query.sort && order) plan.sort = { attributes: query.sort.map((key) => `${key.descending ? '-' : '+'}${key.attribute.join('.')}`), method: order.method };
+  const indexCountable = query.count && (!where || topLevel(where).every((part) => planner.access(part)?.exact === true));
+  if (query.count) plan.count = indexCountable ? 'index' : 'rows';
   if (query.offset !== undefined) plan.offset = query.offset;
   if (query.limit !== undefined) plan.limit = query.limit;
   if (query.explain) return { kind: 'value', value: plan };
 
-  const matching = filtered(planner.rows(source), predicate);
-  let ordered: Iterable<Row> = matching;
-  if (query.sort) {
-    const order = rowOrder(query.sort, table.def.primaryKey);
-    ordered = query.limit === undefined ? [...matching].sort(order) : topK(matching, order, (query.offset ?? 0) + query.limit);
+  if (indexCountable) {
+    const total = countFromIndexes(table, source, narrowing, planner.joins);
+    if (total !== undefined) return { kind: 'value', value: { count: countWindow(total, query) } };
   }
-  const rows = window(ordered, query.offset ?? 0, query.limit);
+  let rows = matchingRows(table, source, predicate, narrowing, planner.joins);
+  if (query.sort && order) {
+    const sorted = rowOrder(query.sort, table.def.primaryKey, (row, path) => relations.valueAt(row, path));
+    if (order.method === 'index') {
+      const first = query.sort[0]!.attribute;
+      rows = sortRuns(rows, (row) => sortValue(relations.valueAt(row, first)), sorted);
+    } else {
+      rows = order.method === 'top-k' ? topK(rows, sorted, (query.offset ?? 0) + query.limit!) : [...rows].sort(sorted);
+    }
+  }
   if (query.count) {
     let count = 0;
-    for (const _row of rows) count++;
+    for (const _row of emit(rows, query.offset ?? 0, query.limit, undefined)) count++;
     return { kind: 'value', value: { count } };
   }
-  if (!query.select) return { kind: 'rows', rows, plan };
-  const shape = project(query.select);
-  return { kind: 'rows', rows: mapRows(rows, shape), plan };
+  const shape = query.select && project(query.select, relations);
+  return { kind: 'rows', rows: emit(rows, query.offset ?? 0, query.limit, shape), plan };
 }
 
-function* mapRows(rows: Iterable<unknown>, shape: (row: Row) => unknown): Iterable<unknown> {
-  for (const row of rows) yield shape(row as Row);
+/** The rows of another table matching a condition: the inner side of a relationship join. */
+function matchingRowsOf(table: StoredTable, where: Expression, relations: Relations): Iterable<Row> {
+  const outcome = runQuery(table, { where, count: false, explain: false }, relations);
+  return outcome.kind === 'rows' ? (outcome.rows as Iterable<Row>) : [];
 }

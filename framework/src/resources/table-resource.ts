@@ -1,5 +1,5 @@
 import { LodeError } from '../errors/index.js';
-import { parseQuery, runQuery } from '../query/index.js';
+import { parseQuery, parseQueryObject, runQuery, type QueryObject } from '../query/index.js';
 import type { Key, RecordEntry, StoredTable } from '../storage/index.js';
 import type { ContextStore, RequestContext } from './context.js';
 import { Resource, type RequestTarget, type ResourceId } from './resource.js';
@@ -81,11 +81,13 @@ export class TableResource extends Resource {
   }
 
   /**
-   * Runs a query in Harper's URL grammar (`'category=books&price=lt=20&sort(-price)&limit(10)'`):
-   * the matching records, lazily, or `{ count }` for `count()` and the plan for `explain()`.
+   * Runs a query in Harper's URL grammar (`'category=books&price=lt=20&sort(-price)&limit(10)'`) or
+   * as a query object (`{ conditions: [{ attribute: 'category', value: 'books' }], limit: 10 }`):
+   * the matching records, lazily, or `{ count }` for `count` and the plan for `explain`.
    */
-  static search(query: string): Iterable<Record<string, unknown>> | Record<string, unknown> {
-    const outcome = runQuery(this.table, parseQuery(query.startsWith('?') ? query.slice(1) : query));
+  static search(query: string | QueryObject): Iterable<Record<string, unknown>> | Record<string, unknown> {
+    const parsed = typeof query === 'string' ? parseQuery(query.startsWith('?') ? query.slice(1) : query) : parseQueryObject(query);
+    const outcome = runQuery(this.table, parsed);
     return outcome.kind === 'rows' ? (outcome.rows as Iterable<Record<string, unknown>>) : (outcome.value as Record<string, unknown>);
   }
 

@@ -8,6 +8,10 @@ export interface IndexDb {
   removeSync(key: IndexKey, id: Key): boolean;
   getValues(key: IndexKey): Iterable<Key>;
   getRange(options?: RangeOptions): RangeIterable<{ key: IndexKey; value: Key }>;
+  getKeys(options?: RangeOptions): RangeIterable<IndexKey>;
+  getValuesCount(key: IndexKey): number;
+  getCount(options?: RangeOptions): number;
+  getStats(): { entryCount: number };
 }
 
 /** How an index's state is kept in `meta` under `['index', table, attribute]`. */

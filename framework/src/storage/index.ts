@@ -9,6 +9,7 @@ export type {
   SchemaChanges,
   StorageOptions,
   StoredTable,
+  TableIndex,
 } from './types.js';
 export { validateRecord, type ValidationMode } from './validate.js';
 export { hasRangeableIndexKeys } from './keys.js';

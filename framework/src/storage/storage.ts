@@ -49,7 +49,7 @@ export class Storage {
     this.nodeId = nodeId;
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger ?? consoleLogger;
-    this.#tableHost = { nodeId, now: this.#now, emit: (entries) => this.#emit(entries) };
+    this.#tableHost = { nodeId, now: this.#now, emit: (entries) => this.#emit(entries), table: (name) => this.#current.get(name) };
   }
 
   static async open(options: StorageOptions): Promise<Storage> {

@@ -4,9 +4,10 @@ import { LodeError } from '../errors/index.js';
 import type { AttributeDef, TableDef } from '../schema/index.js';
 import { recordCount, type DatabaseEnv } from './database-env.js';
 import type { IndexHandle } from './index-handle.js';
-import { indexKeys, isAmbiguousKey, lookupKey, type IndexKey } from './index-keys.js';
-import { coerceKeyFor, hasRangeableIndexKeys, isKeyOf, keyKind, lookupValue, ownValue, timestampValue, type KeyKind } from './keys.js';
-import type { ChangeEntry, IndexRange, IndexStatus, Key, RecordEntry, ScanOptions, StoredTable } from './types.js';
+import { indexKeys, type IndexKey } from './index-keys.js';
+import { coerceKeyFor, isKeyOf, keyKind, ownValue, timestampValue, type KeyKind } from './keys.js';
+import { ReadyIndex } from './table-index.js';
+import type { ChangeEntry, IndexRange, IndexStatus, Key, RecordEntry, ScanOptions, StoredTable, TableIndex } from './types.js';
 import { validateRecord } from './validate.js';
 
 type Value = Record<string, unknown>;
@@ -23,6 +24,7 @@ export interface TableHost {
   readonly nodeId: number;
   now(): number;
   emit(entries: ChangeEntry[]): void;
+  table(name: string): StoredTable | undefined;
 }
 
 const NO_KEYS: IndexKey[] = [];
@@ -34,6 +36,8 @@ export class Table implements StoredTable {
   readonly #host: TableHost;
   #indexes = new Map<string, IndexHandle>();
   #maintained: IndexHandle[] = [];
+  /** Readers are kept per index handle; a new schema generation (new attribute definitions) starts afresh. */
+  #readers = new WeakMap<IndexHandle, ReadyIndex>();
   #keyKind: KeyKind = 'any';
   #createdTime: AttributeDef[] = [];
   #updatedTime: AttributeDef[] = [];
@@ -55,6 +59,7 @@ export class Table implements StoredTable {
 
   /** Internal: a new schema generation replaces the definition (identity is kept). */
   bind(def: TableDef, stores: TableStores): void {
+    this.#readers = new WeakMap();
     this.#def = def;
     this.#stores = stores;
     const pk = def.attributes.find((attribute) => attribute.name === def.primaryKey);
@@ -177,30 +182,30 @@ export class Table implements StoredTable {
     return index;
   }
 
+  relatedTable(name: string): StoredTable | undefined {
+    return this.#host.table(name);
+  }
+
+  index(attribute: string): TableIndex {
+    const handle = this.#usableIndex(attribute);
+    let reader = this.#readers.get(handle);
+    if (!reader) {
+      reader = new ReadyIndex(handle, this.#def.attributes.find((a) => a.name === attribute), this.#stores.records);
+      this.#readers.set(handle, reader);
+    }
+    return reader;
+  }
+
   byIndex(attribute: string, value: unknown): Iterable<Key> {
-    const index = this.#usableIndex(attribute);
-    const type = this.#def.attributes.find((a) => a.name === attribute)?.type;
-    const wanted = lookupValue(type, value);
-    const key = wanted === undefined ? undefined : lookupKey(wanted);
-    if (key === undefined) return [];
-    const ids = index.db.getValues(key);
-    if (!isAmbiguousKey(key)) return ids;
-    return this.#recheck(ids, attribute, wanted);
+    return this.index(attribute).ids(value);
   }
 
   byIndexRange(attribute: string, range: IndexRange): Iterable<Key> {
-    const index = this.#usableIndex(attribute);
-    if (!hasRangeableIndexKeys(this.#def.attributes.find((a) => a.name === attribute)?.type)) {
+    const index = this.index(attribute);
+    if (!index.rangeable) {
       throw new LodeError('BAD_REQUEST', `${this.name}.${attribute} is not a numeric or Date index; its ranges cannot be read from the index`);
     }
-    return index.db
-      .getRange({
-        start: range.lower ?? -Infinity,
-        end: range.upper ?? Infinity,
-        exclusiveStart: range.exclusiveLower === true,
-        inclusiveEnd: range.upper === undefined || range.inclusiveUpper === true,
-      })
-      .map(({ value }) => value);
+    return index.range(range);
   }
 
   indexStatus(attribute: string): IndexStatus {
@@ -292,14 +297,5 @@ export class Table implements StoredTable {
       });
     }
     return { [pk]: key, ...value };
-  }
-
-  *#recheck(ids: Iterable<Key>, attribute: string, wanted: unknown): Iterable<Key> {
-    for (const id of ids) {
-      const record = this.#stores.records.get(id);
-      if (record === undefined) continue;
-      const actual = ownValue(record, attribute);
-      if (actual === wanted || (Array.isArray(actual) && actual.includes(wanted))) yield id;
-    }
   }
 }

@@ -55,6 +55,25 @@ export interface ScanOptions {
 
 export type IndexStatus = 'ready' | 'building' | 'absent';
 
+/** Reads of one ready secondary index: ids by value or range, and the counts a planner estimates from. */
+export interface TableIndex {
+  readonly attribute: string;
+  /** Keys are numbers (numeric and Date attributes), so ranges and order can be read from the index. */
+  readonly rangeable: boolean;
+  /** An array attribute: an id is listed once under each distinct element. */
+  readonly list: boolean;
+  ids(value: unknown): Iterable<Key>;
+  /** The entries under `value` are exactly its matches (not so for strings truncated in the index). */
+  exact(value: unknown): boolean;
+  count(value: unknown): number;
+  /** Ids in index order (nulls excluded); only for `rangeable` indexes. */
+  range(range: IndexRange, descending?: boolean): Iterable<Key>;
+  countRange(range: IndexRange): number;
+  estimateRange(range: IndexRange): number;
+  /** Index entries in all: one per record, or per distinct element of an array. */
+  entries(): number;
+}
+
 export interface StoredTable {
   readonly name: string;
   readonly def: TableDef;
@@ -73,7 +92,11 @@ export interface StoredTable {
    */
   byIndexRange(attribute: string, range: IndexRange): Iterable<Key>;
   indexStatus(attribute: string): IndexStatus;
+  /** A ready index; 503 while it is building, 400 when the attribute has none. */
+  index(attribute: string): TableIndex;
   whenIndexesReady(): Promise<void>;
+  /** Another table of the same storage, by type name: the target of a relationship. */
+  relatedTable(name: string): StoredTable | undefined;
   count(): number;
   expiresAt(id: Key): number | undefined;
 }

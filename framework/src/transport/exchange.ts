@@ -135,10 +135,10 @@ export class HttpExchange {
   #pendingSize = 0;
 
   /** Buffers streamed output and flushes it in large chunks, waiting while the client is slow. */
-  async write(chunk: string | Buffer): Promise<void> {
+  write(chunk: string | Buffer): Promise<void> | undefined {
     this.#pending.push(chunk);
     this.#pendingSize += chunk.length;
-    if (this.#pendingSize >= STREAM_CHUNK_BYTES) await this.flush();
+    return this.#pendingSize >= STREAM_CHUNK_BYTES ? this.flush() : undefined;
   }
 
   #takePending(): string | Buffer {

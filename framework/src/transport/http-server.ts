@@ -1,11 +1,14 @@
 import { App, us_listen_socket_close, us_socket_local_port, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 import { LodeError } from '../errors/index.js';
+import type { RouteMatch } from '../resources/index.js';
 import type { Logger } from '../util/index.js';
-import { negotiate, jsonCodec } from './codecs.js';
+import { jsonCodec } from './codecs.js';
 import { BodyTooLargeError, HttpExchange } from './exchange.js';
 import { toProblem } from './problem.js';
-import { handleRest, methodHasBody } from './rest.js';
+import { negotiate } from './negotiate.js';
+import { handleRest, methodHasBody, type RestRequest } from './rest.js';
 import type { RouteTable } from './routes.js';
+import { formatSuffix } from './url-suffix.js';
 
 export interface HttpServerOptions {
   host: string;
@@ -101,10 +104,12 @@ export class HttpServer {
     const routes = this.#options.routes();
     const match = routes.registry.match(exchange.url);
     if (!match) return this.#serveUnrouted(exchange, routes);
-    const responseCodec = negotiate(exchange.headers.get('accept'));
-    if (!responseCodec) throw new LodeError('NOT_ACCEPTABLE', 'Accept application/json or application/x-msgpack');
-    if (body === undefined) return handleRest({ exchange, routes, match, responseCodec, body });
-    return body.then((received) => handleRest({ exchange, routes, match, responseCodec, body: received }));
+    const request = restRequest(exchange, routes, match);
+    if (body === undefined) return handleRest(request);
+    return body.then((received) => {
+      request.body = received;
+      return handleRest(request);
+    });
   }
 
   async #serveUnrouted(exchange: HttpExchange, routes: RouteTable): Promise<void> {
@@ -139,6 +144,18 @@ export class HttpServer {
     if (unexpected) this.#options.logger.error(`${exchange.method} ${exchange.url} failed:`, error);
     exchange.send(problem.status, { ...headers, 'Content-Type': 'application/problem+json' }, JSON.stringify(problem), exchange.method === 'HEAD');
   }
+}
+
+/** A format suffix (`/Item/12.csv`) picks the response format over `Accept`, which is otherwise negotiated. */
+function restRequest(exchange: HttpExchange, routes: RouteTable, match: RouteMatch): RestRequest {
+  const suffixed = formatSuffix(match.rest);
+  if (suffixed !== undefined) {
+    const url = exchange.url.slice(0, exchange.url.length - (match.rest.length - suffixed.rest.length));
+    return { exchange, routes, match: { mounted: match.mounted, rest: suffixed.rest }, format: suffixed.format, negotiated: false, url, body: undefined };
+  }
+  const format = negotiate(exchange.headers.get('accept'));
+  if (!format) throw new LodeError('NOT_ACCEPTABLE', 'Accept application/json, application/cbor, application/x-msgpack or text/csv');
+  return { exchange, routes, match, format, negotiated: true, url: exchange.url, body: undefined };
 }
 
 function ignoreUnreadBody(): void {

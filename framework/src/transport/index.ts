@@ -1,5 +1,7 @@
 export { HttpServer, type HttpServerOptions } from './http-server.js';
 export { StaticFiles } from './static-files.js';
 export { toProblem, type Problem } from './problem.js';
-export { encodeJson, negotiate, jsonCodec, msgpackCodec, type Codec } from './codecs.js';
+export { encodeJson, jsonCodec, msgpackCodec, cborCodec, type Codec, type ResponseFormat } from './codecs.js';
+export { csvFormat } from './csv.js';
+export { negotiate } from './negotiate.js';
 export type { RouteTable } from './routes.js';

@@ -3,15 +3,18 @@ import {
   allowedMethods,
   decodePath,
   isResponseLike,
+  type MountedResource,
   type RequestContext,
   type RequestHeaders,
   type RequestTarget,
   type ResourceClass,
   type RouteMatch,
 } from '../resources/index.js';
-import { codecForContentType, type Codec, encodeJson, jsonCodec } from './codecs.js';
+import { codecForContentType, encodeJson, type ResponseFormat, type ValueShape } from './codecs.js';
 import type { HttpExchange } from './exchange.js';
 import type { RouteTable } from './routes.js';
+import { sendItems } from './send-items.js';
+import { attributeSuffix } from './url-suffix.js';
 
 const bodyMethods = new Set(['PUT', 'PATCH', 'POST']);
 const knownMethods = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
@@ -21,8 +24,7 @@ export function methodHasBody(method: string): boolean {
 }
 
 /** `'/12'` → id '12', `'/'` → collection, `''` → resource root. */
-function parseTarget(match: RouteMatch, query: string, resource: ResourceClass): RequestTarget {
-  const rest = match.rest;
+function parseTarget(rest: string, query: string, resource: ResourceClass): RequestTarget {
   if (rest === '' || rest === '/') return { path: '', search: query, isCollection: rest === '/' };
   const path = decodePath(rest.slice(1));
   if (path.endsWith('/')) return { path, search: query, isCollection: true };
@@ -59,10 +61,10 @@ class HttpRequestContext implements RequestContext {
   record?: { value: object; version: number };
   readonly #exchange: HttpExchange;
 
-  constructor(exchange: HttpExchange) {
+  constructor(exchange: HttpExchange, url: string) {
     this.#exchange = exchange;
     this.method = exchange.method;
-    this.url = exchange.url;
+    this.url = url;
     this.headers = exchange.headers;
     this.timestamp = exchange.startedAt;
   }
@@ -72,32 +74,17 @@ class HttpRequestContext implements RequestContext {
   }
 }
 
-/**
- * Streams an iterable with back-pressure, never holding the whole result: JSON as one array,
- * MessagePack as concatenated values (Harper's streaming form, read with `unpackMultiple`).
- */
-async function streamItems(exchange: HttpExchange, status: number, headers: Record<string, string>, items: Iterable<unknown> | AsyncIterable<unknown>, codec: Codec): Promise<void> {
-  exchange.begin(status, headers);
-  if (exchange.method === 'HEAD') return exchange.end();
-  const asJson = codec === jsonCodec;
-  let separator = '[';
-  for await (const item of items) {
-    if (exchange.done) return;
-    if (asJson) {
-      await exchange.write(separator + encodeJson(item));
-      separator = ',';
-    } else {
-      await exchange.write(codec.encode(item));
-    }
-  }
-  exchange.end(asJson ? (separator === '[' ? '[]' : ']') : '');
-}
-
 export interface RestRequest {
   exchange: HttpExchange;
   routes: RouteTable;
+  /** The route, its remainder without a format suffix (`/12.csv` → `/12`). */
   match: RouteMatch;
-  responseCodec: Codec;
+  /** From the URL suffix, or negotiated from `Accept`. */
+  format: ResponseFormat;
+  /** True when `format` came from `Accept`: the response then varies with it. */
+  negotiated: boolean;
+  /** The request path without a format suffix, as resources see it in `context.url`. */
+  url: string;
   body: Buffer | undefined;
 }
 
@@ -105,11 +92,32 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
+const NO_SHAPE: ValueShape = {};
+const declaredShapes = new WeakMap<MountedResource, ValueShape>();
+const SELECT = /(?:^|&)select(?:\(|%28)/i;
+
+/** Declared attributes order CSV columns, unless the query selects its own (in its own order). */
+function shapeOf(mounted: MountedResource, search: string): ValueShape {
+  if (mounted.attributes === undefined || SELECT.test(search)) return NO_SHAPE;
+  let shape = declaredShapes.get(mounted);
+  if (shape === undefined) {
+    shape = { attributes: mounted.attributes.map((attribute) => attribute.name) };
+    declaredShapes.set(mounted, shape);
+  }
+  return shape;
+}
+
+/** `/Item/12.name` reads one attribute of the record: `null` when the record has none. */
+function attributeOf(record: unknown, name: string): unknown {
+  return typeof record === 'object' && record !== null ? ((record as Record<string, unknown>)[name] ?? null) : null;
+}
+
 /**
  * Maps an HTTP request onto a resource method and the result onto a response. Returns a promise
  * only when something has to be waited for, so synchronous reads answer in the uWS callback.
  */
-export function handleRest({ exchange, routes, match, responseCodec, body }: RestRequest): Promise<void> | void {
+export function handleRest(request: RestRequest): Promise<void> | void {
+  const { exchange, routes, match, body } = request;
   const resource = match.mounted.resource;
   const method = exchange.method;
   if (!knownMethods.has(method)) throw new LodeError('METHOD_NOT_IMPLEMENTED', `HTTP method ${method} is not implemented`);
@@ -121,41 +129,51 @@ export function handleRest({ exchange, routes, match, responseCodec, body }: Res
       headers: { Allow: allowedMethods(resource).join(', ') },
     });
   }
-  const target = parseTarget(match, exchange.query, resource);
+  const attribute = attributeSuffix(match.rest, match.mounted.attributes);
+  if (attribute !== undefined && handlerName !== 'get') {
+    throw new LodeError('METHOD_NOT_ALLOWED', `${exchange.url} is the ${attribute} attribute of a record, which can only be read; write the record at its own URL`, {
+      headers: { Allow: 'GET, HEAD, OPTIONS' },
+    });
+  }
+  const target = parseTarget(attribute === undefined ? match.rest : match.rest.slice(0, -attribute.length - 1), exchange.query, resource);
   const data = body === undefined ? undefined : codecForContentType(exchange.headers.get('content-type')).decode(body);
-  const context = new HttpRequestContext(exchange);
+  const context = new HttpRequestContext(exchange, request.url);
   const args = handlerName === 'get' || handlerName === 'delete' ? [target, context] : [target, data, context];
   const result = routes.contexts.call(context, handler as (...a: unknown[]) => unknown, resource, args);
   if (isPromiseLike(result)) {
-    return Promise.resolve(result).then((value) => (exchange.done ? undefined : respond(exchange, context, value, responseCodec)));
+    return Promise.resolve(result).then((value) => (exchange.done ? undefined : respond(request, context, value, target, attribute)));
   }
-  return respond(exchange, context, result, responseCodec);
+  return respond(request, context, result, target, attribute);
 }
 
-function respond(exchange: HttpExchange, context: RequestContext, result: unknown, codec: Codec): Promise<void> | void {
+function respond(request: RestRequest, context: RequestContext, result: unknown, target: RequestTarget, attribute: string | undefined): Promise<void> | void {
+  const { exchange, format } = request;
   const headOnly = exchange.method === 'HEAD';
   const headers = context.responseHeaders;
   if (isResponseLike(result)) {
     Object.assign(headers, result.headers);
     if (result.body !== undefined) return exchange.send(result.status, headers, result.body, headOnly);
     if (result.data === undefined) return exchange.send(result.status, headers);
-    headers['Content-Type'] ??= codec.mediaType;
-    return exchange.send(result.status, headers, codec.encode(result.data), headOnly);
+    for (const name in format.headers) headers[name] ??= format.headers[name]!;
+    return exchange.send(result.status, headers, format.encode(result.data, shapeOf(request.match.mounted, target.search)), headOnly);
   }
   if (result === undefined) {
-    if (exchange.method === 'GET' || exchange.method === 'HEAD') throw new LodeError('NOT_FOUND', `Nothing found at ${exchange.url}`);
+    if (exchange.method === 'GET' || exchange.method === 'HEAD') {
+      const detail = attribute === undefined ? `Nothing found at ${exchange.url}` : `No record ${encodeJson(target.id)} to read ${attribute} from`;
+      throw new LodeError('NOT_FOUND', detail);
+    }
     return exchange.send(context.status ?? 204, headers);
   }
   const status = context.status ?? 200;
-  headers['Content-Type'] = codec.mediaType;
-  headers.Vary = 'Accept';
-  if (isIterableResult(result)) {
-    return streamItems(exchange, status, headers, result, codec);
-  }
+  Object.assign(headers, format.headers);
+  if (request.negotiated) headers.Vary = 'Accept';
   const etag = etagOf(context, result);
+  const value = attribute === undefined ? result : attributeOf(result, attribute);
+  const shape = shapeOf(request.match.mounted, target.search);
+  if (isIterableResult(value)) return sendItems(exchange, status, headers, value, format.frame(shape));
   if (etag !== undefined) {
     headers.ETag = etag;
     if (matchesEtag(exchange.headers.get('if-none-match'), etag)) return exchange.send(304, { ETag: etag });
   }
-  exchange.send(status, headers, codec.encode(result), headOnly);
+  exchange.send(status, headers, format.encode(value, shape), headOnly);
 }

@@ -1,0 +1,102 @@
+import type { Database } from 'lmdb';
+import type { AttributeDef } from '../schema/index.js';
+import type { IndexHandle } from './index-handle.js';
+import { isAmbiguousKey, lookupKey, type IndexKey } from './index-keys.js';
+import { hasRangeableIndexKeys, lookupValue, ownValue } from './keys.js';
+import type { IndexRange, Key, TableIndex } from './types.js';
+
+type Records = Database<Record<string, unknown>, Key>;
+
+/** Read access to one ready secondary index, with the counts a query planner estimates from. */
+export class ReadyIndex implements TableIndex {
+  readonly attribute: string;
+  readonly rangeable: boolean;
+  readonly list: boolean;
+  readonly #handle: IndexHandle;
+  readonly #def: AttributeDef | undefined;
+  readonly #records: Records;
+
+  constructor(handle: IndexHandle, def: AttributeDef | undefined, records: Records) {
+    this.attribute = handle.attribute;
+    this.#handle = handle;
+    this.#def = def;
+    this.#records = records;
+    this.rangeable = hasRangeableIndexKeys(def?.type);
+    this.list = def?.type.kind === 'list';
+  }
+
+  #key(value: unknown): { key: IndexKey; wanted: unknown } | undefined {
+    const wanted = lookupValue(this.#def?.type, value);
+    const key = wanted === undefined ? undefined : lookupKey(wanted);
+    return key === undefined ? undefined : { key, wanted };
+  }
+
+  ids(value: unknown): Iterable<Key> {
+    const lookup = this.#key(value);
+    if (!lookup) return [];
+    const ids = this.#handle.db.getValues(lookup.key);
+    return isAmbiguousKey(lookup.key) ? this.#recheck(ids, lookup.wanted) : ids;
+  }
+
+  /** False for strings long enough to be truncated in the index: their entries are only candidates. */
+  exact(value: unknown): boolean {
+    const lookup = this.#key(value);
+    return lookup === undefined || !isAmbiguousKey(lookup.key);
+  }
+
+  /** Exact, except for strings long enough to be truncated in the index, where it is an upper bound. */
+  count(value: unknown): number {
+    const lookup = this.#key(value);
+    return lookup ? this.#handle.db.getValuesCount(lookup.key) : 0;
+  }
+
+  range(range: IndexRange, descending = false): Iterable<Key> {
+    const lower = range.lower ?? -Infinity;
+    const upper = range.upper ?? Infinity;
+    const options = descending
+      ? { start: upper, end: lower, reverse: true, exclusiveStart: range.upper !== undefined && range.inclusiveUpper !== true, inclusiveEnd: range.exclusiveLower !== true }
+      : { start: lower, end: upper, exclusiveStart: range.exclusiveLower === true, inclusiveEnd: range.upper === undefined || range.inclusiveUpper === true };
+    return this.#handle.db.getRange(options).map(({ value }) => value);
+  }
+
+  countRange(range: IndexRange): number {
+    return this.#handle.db.getCount({
+      start: range.lower ?? -Infinity,
+      end: range.upper ?? Infinity,
+      exclusiveStart: range.exclusiveLower === true,
+      inclusiveEnd: range.upper === undefined || range.inclusiveUpper === true,
+    });
+  }
+
+  /**
+   * Interpolates between the lowest and highest numeric keys, assuming values spread evenly: two
+   * cursor reads instead of a count that walks every entry in the range.
+   */
+  estimateRange(range: IndexRange): number {
+    const db = this.#handle.db;
+    const entries = this.entries();
+    let lowest: number | undefined;
+    let highest: number | undefined;
+    for (const key of db.getKeys({ start: -Infinity, end: Infinity, limit: 1 })) lowest = key as number;
+    for (const key of db.getKeys({ start: Infinity, end: -Infinity, reverse: true, limit: 1 })) highest = key as number;
+    if (lowest === undefined || highest === undefined) return 0;
+    const lower = Math.max(range.lower ?? lowest, lowest);
+    const upper = Math.min(range.upper ?? highest, highest);
+    if (upper < lower) return 0;
+    if (highest === lowest) return entries;
+    return Math.max(1, Math.ceil((entries * (upper - lower)) / (highest - lowest)));
+  }
+
+  entries(): number {
+    return this.#handle.db.getStats().entryCount;
+  }
+
+  *#recheck(ids: Iterable<Key>, wanted: unknown): Iterable<Key> {
+    for (const id of ids) {
+      const record = this.#records.get(id);
+      if (record === undefined) continue;
+      const actual = ownValue(record, this.attribute);
+      if (actual === wanted || (Array.isArray(actual) && actual.includes(wanted))) yield id;
+    }
+  }
+}
