@@ -1,61 +1,8 @@
-import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { startTestApp } from '../../framework/src/testing/index.js';
+import { replayDocExamples } from '../support/doc-examples.js';
 import { assertSubset } from '../support/subset.js';
 
-interface Exchange {
-  request: string;
-  response: string;
-}
-
-/** The schema and the request/response pairs of a doc page, in order. */
-function examplesOf(markdown: string): { schema: string; exchanges: Exchange[] } {
-  const blocks = [...markdown.matchAll(/^```([\w-]+)\n([\s\S]*?)^```$/gm)].map((match) => ({ lang: match[1]!, text: match[2]! }));
-  const schema = blocks.find((block) => block.lang === 'graphql')?.text ?? '';
-  const exchanges: Exchange[] = [];
-  blocks.forEach((block, index) => {
-    if (block.lang !== 'http') return;
-    const next = blocks[index + 1];
-    assert.equal(next?.lang, 'http-response', `the http block "${block.text.split('\n')[0]}" is followed by an http-response block`);
-    exchanges.push({ request: block.text, response: next.text });
-  });
-  return { schema, exchanges };
-}
-
-/** Splits `first line / headers / blank line / body`. */
-function parseMessage(text: string): { first: string; headers: Map<string, string>; body: string } {
-  const [head = '', ...rest] = text.split(/\n\n/);
-  const [first = '', ...headerLines] = head.split('\n');
-  const headers = new Map(headerLines.filter((line) => line.includes(':')).map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
-  return { first, headers, body: rest.join('\n\n').replace(/\n$/, '') };
-}
-
 for (const page of ['rest.md', 'querying.md']) {
-  test(`every example in docs/${page} gives the documented response`, async () => {
-    const { schema, exchanges } = examplesOf(readFileSync(new URL(`../../docs/${page}`, import.meta.url), 'utf8'));
-    assert.ok(exchanges.length >= 10, `found ${exchanges.length} examples`);
-    const app = await startTestApp({ files: { 'schema.graphql': schema } });
-    try {
-      for (const { request, response } of exchanges) {
-        const sent = parseMessage(request);
-        const [method, path] = sent.first.split(' ');
-        const res = await fetch(app.url + path, {
-          method,
-          headers: Object.fromEntries(sent.headers),
-          body: sent.body === '' ? undefined : sent.body,
-        });
-        const expected = parseMessage(response);
-        const label = `${sent.first} → ${expected.first}`;
-        assert.equal(`HTTP ${res.status}`, expected.first, label);
-        for (const [name, value] of expected.headers) {
-          assert.ok(res.headers.get(name)?.startsWith(value), `${label}: ${name} is ${res.headers.get(name)}, expected ${value}`);
-        }
-        const text = await res.text();
-        if (expected.body !== '') assertSubset(JSON.parse(text), JSON.parse(expected.body), label);
-      }
-    } finally {
-      await app.close();
-    }
-  });
+  test(`every example in docs/${page} gives the documented response`, () =>
+    replayDocExamples(page, (_res, body, documented, label) => assertSubset(JSON.parse(body.toString()), JSON.parse(documented), label)));
 }

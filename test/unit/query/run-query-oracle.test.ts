@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { runQuery, parseQuery } from '../../../framework/src/query/index.js';
 import { compileSchema } from '../../../framework/src/schema/index.js';
-import { Storage } from '../../../framework/src/storage/index.js';
+import { Storage, type StoredTable } from '../../../framework/src/storage/index.js';
 import { silentLogger } from '../../../framework/src/util/index.js';
 
 // An engine-independent reading of the query semantics (docs/rest.md, DESIGN.md): comparisons never
@@ -81,7 +81,8 @@ const expression: fc.Arbitrary<Expr> = fc.letrec<{ expr: Expr }>((tie) => ({
   ),
 })).expr;
 
-test('queries return exactly what a naive evaluator over the same records returns', async () => {
+/** Runs `check` against a fresh table T (k, n and tags indexed; s not), removed afterwards. */
+async function withTable(check: (table: StoredTable) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lode-query-oracle-'));
   const { tables } = compileSchema([
     { file: 'schema.graphql', text: 'type T @table { id: Int @primaryKey  k: String @indexed  n: Int @indexed  s: String  tags: [String] @indexed }' },
@@ -89,7 +90,15 @@ test('queries return exactly what a naive evaluator over the same records return
   const storage = await Storage.open({ dataDir: dir, logger: silentLogger });
   try {
     await storage.applySchema(tables);
-    const table = storage.table('T')!;
+    await check(storage.table('T')!);
+  } finally {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('queries return exactly what a naive evaluator over the same records returns', () =>
+  withTable(async (table) => {
     // Rows outside every round's id range: index reads meet them and must filter them out, which
     // also drives the planner's estimates and its switch to id-set intersection.
     const background = fc.sample(row, { numRuns: 300, seed: 7 });
@@ -135,11 +144,7 @@ test('queries return exactly what a naive evaluator over the same records return
       ),
       { numRuns: 150 },
     );
-  } finally {
-    await storage.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 /** Conditions every index answers exactly, so count() is read from the indexes alone. */
 const exactCondition: fc.Arbitrary<Cond> = fc.oneof(
@@ -154,15 +159,8 @@ const exactExpression: fc.Arbitrary<Expr> = fc.oneof(
   fc.array(exactCondition.map((cond) => ({ cond })), { minLength: 2, maxLength: 3 }).map((or) => ({ or })),
 );
 
-test('count() read from the indexes equals the number of rows the query returns', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lode-query-count-'));
-  const { tables } = compileSchema([
-    { file: 'schema.graphql', text: 'type T @table { id: Int @primaryKey  k: String @indexed  n: Int @indexed  s: String  tags: [String] @indexed }' },
-  ]);
-  const storage = await Storage.open({ dataDir: dir, logger: silentLogger });
-  try {
-    await storage.applySchema(tables);
-    const table = storage.table('T')!;
+test('count() read from the indexes equals the number of rows the query returns', () =>
+  withTable(async (table) => {
     await fc.assert(
       fc.asyncProperty(fc.array(row, { maxLength: 40 }), exactExpression, fc.option(fc.integer({ min: 0, max: 4 })), async (rows, expr, offset) => {
         await Promise.all(rows.map((r, i) => table.put(i, r)));
@@ -182,8 +180,4 @@ test('count() read from the indexes equals the number of rows the query returns'
       }),
       { numRuns: 150 },
     );
-  } finally {
-    await storage.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
