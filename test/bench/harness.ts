@@ -36,6 +36,13 @@ export async function startServer(command: string[], pattern: RegExp): Promise<{
   return { child, url };
 }
 
+/** wrk prints latencies with units (`215.00us`, `1.23ms`, `2.18s`); this reads them as microseconds. */
+export function microseconds(latency: string): number {
+  const match = /^([\d.]+)(us|ms|s)$/.exec(latency);
+  if (!match) return NaN;
+  return Number(match[1]) * (match[2] === 'us' ? 1 : match[2] === 'ms' ? 1000 : 1_000_000);
+}
+
 export interface WrkResult {
   rps: number;
   p50: string;
@@ -43,7 +50,7 @@ export interface WrkResult {
   errors: string;
 }
 
-function runWrk(url: string, script: string, connections: number): WrkResult {
+export function runWrk(url: string, script: string, connections: number): WrkResult {
   // A generous timeout: a full-scan baseline answers in hundreds of milliseconds, and a timed-out
   // request would count as no answer at all.
   const output = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${DURATION}`, '--timeout', '30s', '--latency', '-s', script, url], { encoding: 'utf8' });
@@ -56,7 +63,7 @@ function runWrk(url: string, script: string, connections: number): WrkResult {
 }
 
 /** The round with the median throughput (its latencies are reported with it); errors from all rounds. */
-function median(runs: WrkResult[]): WrkResult {
+export function median(runs: WrkResult[]): WrkResult {
   const sorted = [...runs].sort((a, b) => a.rps - b.rps);
   const errors = runs.map((run) => run.errors).filter((text) => text !== 'none');
   return { ...sorted[Math.floor(sorted.length / 2)]!, errors: errors.length === 0 ? 'none' : errors.join(', ') };

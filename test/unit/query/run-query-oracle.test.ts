@@ -13,12 +13,14 @@ import { silentLogger } from '../../../framework/src/util/index.js';
 // match missing values, `=null` matches exactly them, `ne` is not-`eq`, arrays match by any element,
 // sorting puts nulls first ascending and breaks ties by primary key.
 
-type Row = { id: number; k?: string | null; n?: number | null; s?: string | null; tags?: string[] };
+type Row = { id: number; k?: string | null; n?: number | null; s?: string | null; tags?: string[]; d?: number | null };
 type Op = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'sw' | 'ew' | 'ct';
-type Cond = { attribute: 'k' | 'n' | 's' | 'tags'; op: Op; value: string | number | null };
+type Cond = { attribute: 'k' | 'n' | 's' | 'tags' | 'd'; op: Op; value: string | number | null };
 type Expr = { cond: Cond } | { and: Expr[] } | { or: Expr[] };
 
 const letters = ['a', 'b', 'ab', 'ba', 'abc', 'c'];
+/** Dates as epoch ms: the oracle compares numbers, the table stores Date objects. */
+const days = [0, 1, 2, 3].map((day) => Date.UTC(2024, 0, 1 + day));
 
 function holds(row: Row, { attribute, op, value }: Cond): boolean {
   const stored = row[attribute];
@@ -49,7 +51,8 @@ const fiql: Record<Op, string> = { eq: '=', ne: '=ne=', lt: '=lt=', le: '=le=', 
 function print(expr: Expr): string {
   if ('cond' in expr) {
     const { attribute, op, value } = expr.cond;
-    const literal = value === null ? 'null' : typeof value === 'number' ? `number:${value}` : `string:${value}`;
+    const date = (ms: number): string => `date:${new Date(ms).toISOString().replaceAll(':', '%3A')}`;
+    const literal = value === null ? 'null' : typeof value === 'number' ? (attribute === 'd' ? date(value) : `number:${value}`) : `string:${value}`;
     return `${attribute}${fiql[op]}${literal}`;
   }
   const parts = ('and' in expr ? expr.and : expr.or).map(print);
@@ -62,6 +65,7 @@ const row: fc.Arbitrary<Omit<Row, 'id'>> = fc.record(
     n: fc.option(fc.integer({ min: -3, max: 3 })),
     s: fc.option(fc.constantFrom(...letters)),
     tags: fc.array(fc.constantFrom(...letters), { maxLength: 3 }),
+    d: fc.option(fc.constantFrom(...days)),
   },
   { requiredKeys: [] },
 );
@@ -69,7 +73,8 @@ const row: fc.Arbitrary<Omit<Row, 'id'>> = fc.record(
 const condition: fc.Arbitrary<Cond> = fc.oneof(
   fc.record({ attribute: fc.constantFrom('k' as const, 's' as const, 'tags' as const), op: fc.constantFrom<Op>('eq', 'ne', 'lt', 'le', 'gt', 'ge', 'sw', 'ew', 'ct'), value: fc.constantFrom(...letters) }),
   fc.record({ attribute: fc.constant('n' as const), op: fc.constantFrom<Op>('eq', 'ne', 'lt', 'le', 'gt', 'ge'), value: fc.integer({ min: -3, max: 3 }) }),
-  fc.record({ attribute: fc.constantFrom('k' as const, 'n' as const, 's' as const), op: fc.constantFrom<Op>('eq', 'ne'), value: fc.constant(null) }),
+  fc.record({ attribute: fc.constant('d' as const), op: fc.constantFrom<Op>('eq', 'ne', 'lt', 'le', 'gt', 'ge'), value: fc.constantFrom(...days) }),
+  fc.record({ attribute: fc.constantFrom('k' as const, 'n' as const, 's' as const, 'd' as const), op: fc.constantFrom<Op>('eq', 'ne'), value: fc.constant(null) }),
 );
 
 const expression: fc.Arbitrary<Expr> = fc.letrec<{ expr: Expr }>((tie) => ({
@@ -81,11 +86,14 @@ const expression: fc.Arbitrary<Expr> = fc.letrec<{ expr: Expr }>((tie) => ({
   ),
 })).expr;
 
-/** Runs `check` against a fresh table T (k, n and tags indexed; s not), removed afterwards. */
+/** The record as stored: dates as Date objects. */
+const stored = (r: Omit<Row, 'id'>): Record<string, unknown> => (typeof r.d === 'number' ? { ...r, d: new Date(r.d) } : r);
+
+/** Runs `check` against a fresh table T (k, n, tags and d indexed; s not), removed afterwards. */
 async function withTable(check: (table: StoredTable) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lode-query-oracle-'));
   const { tables } = compileSchema([
-    { file: 'schema.graphql', text: 'type T @table { id: Int @primaryKey  k: String @indexed  n: Int @indexed  s: String  tags: [String] @indexed }' },
+    { file: 'schema.graphql', text: 'type T @table { id: Int @primaryKey  k: String @indexed  n: Int @indexed  s: String  tags: [String] @indexed  d: Date @indexed }' },
   ]);
   const storage = await Storage.open({ dataDir: dir, logger: silentLogger });
   try {
@@ -102,7 +110,7 @@ test('queries return exactly what a naive evaluator over the same records return
     // Rows outside every round's id range: index reads meet them and must filter them out, which
     // also drives the planner's estimates and its switch to id-set intersection.
     const background = fc.sample(row, { numRuns: 300, seed: 7 });
-    await Promise.all(background.map((r, i) => table.put(-1 - i, r)));
+    await Promise.all(background.map((r, i) => table.put(-1 - i, stored(r))));
     let round = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -115,7 +123,7 @@ test('queries return exactly what a naive evaluator over the same records return
         async (rows, expr, descending, limit, bound, bySecondKey) => {
         round++;
         const ids = rows.map((_, i) => round * 100 + i);
-        await Promise.all(rows.map((r, i) => table.put(ids[i]!, r)));
+        await Promise.all(rows.map((r, i) => table.put(ids[i]!, stored(r))));
         try {
           // The anchor keeps every query on an index (Harper's rule) without changing its result.
           const anchor = `k=ne=string:zzz`;
@@ -150,7 +158,8 @@ test('queries return exactly what a naive evaluator over the same records return
 const exactCondition: fc.Arbitrary<Cond> = fc.oneof(
   fc.record({ attribute: fc.constantFrom('k' as const, 'tags' as const), op: fc.constant<Op>('eq'), value: fc.constantFrom(...letters) }),
   fc.record({ attribute: fc.constant('n' as const), op: fc.constantFrom<Op>('eq', 'lt', 'le', 'gt', 'ge'), value: fc.integer({ min: -3, max: 3 }) }),
-  fc.record({ attribute: fc.constantFrom('k' as const, 'n' as const), op: fc.constant<Op>('eq'), value: fc.constant(null) }),
+  fc.record({ attribute: fc.constant('d' as const), op: fc.constantFrom<Op>('eq', 'lt', 'le', 'gt', 'ge'), value: fc.constantFrom(...days) }),
+  fc.record({ attribute: fc.constantFrom('k' as const, 'n' as const, 'd' as const), op: fc.constant<Op>('eq'), value: fc.constant(null) }),
 );
 
 const exactExpression: fc.Arbitrary<Expr> = fc.oneof(
@@ -163,7 +172,7 @@ test('count() read from the indexes equals the number of rows the query returns'
   withTable(async (table) => {
     await fc.assert(
       fc.asyncProperty(fc.array(row, { maxLength: 40 }), exactExpression, fc.option(fc.integer({ min: 0, max: 4 })), async (rows, expr, offset) => {
-        await Promise.all(rows.map((r, i) => table.put(i, r)));
+        await Promise.all(rows.map((r, i) => table.put(i, stored(r))));
         try {
           const printed = 'cond' in expr ? print(expr) : print(expr).slice(1, -1);
           const window = offset === null ? '' : `&limit(${offset},1000)`;
