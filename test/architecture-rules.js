@@ -1,5 +1,6 @@
 // The allowed dependencies between framework/src modules, lowest layer first (DESIGN.md;
-// `query` sits below `resources` because `tables.X.search()` runs queries).
+// `query` sits below `resources` because `tables.X.search()` runs queries, and `realtime` above
+// `query`, because filtered subscriptions evaluate query conditions).
 // A module may import only the modules listed for it, and only through their index.ts.
 export const moduleLayers = {
   errors: [],
@@ -7,9 +8,10 @@ export const moduleLayers = {
   schema: ['errors', 'util'],
   storage: ['errors', 'util', 'schema'],
   query: ['errors', 'util', 'schema', 'storage'],
-  resources: ['errors', 'util', 'schema', 'storage', 'query'],
-  transport: ['errors', 'util', 'schema', 'resources'],
-  app: ['errors', 'util', 'schema', 'storage', 'query', 'resources', 'transport'],
+  realtime: ['errors', 'util', 'schema', 'storage', 'query'],
+  resources: ['errors', 'util', 'schema', 'storage', 'query', 'realtime'],
+  transport: ['errors', 'util', 'schema', 'realtime', 'resources'],
+  app: ['errors', 'util', 'schema', 'storage', 'query', 'realtime', 'resources', 'transport'],
   dev: ['errors', 'util', 'schema', 'app'],
   testing: ['errors', 'util', 'app'],
   cli: ['errors', 'util', 'app', 'dev'],

@@ -8,6 +8,7 @@ export { LodeError, errorCatalog, type ErrorCode, type ErrorDetail } from './err
 export { Resource, TableResource, type RequestContext, type RequestTarget, type ResourceId, type ResponseLike, type TableResourceClass } from './resources/index.js';
 export type { TableDef, AttributeDef, TypeRef, Diagnostic, SourceLocation } from './schema/index.js';
 export type { QueryObject, QueryCondition, QueryConditionGroup, QueryComparatorName, QueryScalar, QuerySelect, QuerySelectField, QuerySort } from './query/index.js';
+export { LiveEvent, type EventEnvelope } from './realtime/index.js';
 export { App, type AppOptions } from './app/index.js';
 
 /** The app's tables by type name; `.lode/types.d.ts` (generated from the schema) adds each table's type. */

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ContextStore, ResourceRegistry } from '../resources/index.js';
 import { formatDiagnostic, type Diagnostic } from '../schema/index.js';
+import { RealtimeHub } from '../realtime/index.js';
 import { Storage } from '../storage/index.js';
 import { HttpServer, StaticFiles } from '../transport/index.js';
 import { consoleLogger, type Logger } from '../util/index.js';
@@ -26,6 +27,9 @@ export interface AppOptions {
 
 export type ReloadResult = { ok: true; generation: number; ms: number; diagnostics: Diagnostic[] } | { ok: false; ms: number; diagnostics: Diagnostic[] };
 
+/** How often the change log is trimmed to its retention. */
+const LOG_PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+
 export class AppLoadError extends Error {
   constructor(readonly diagnostics: Diagnostic[]) {
     super(`The app failed to load:\n${diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n')}`);
@@ -44,6 +48,9 @@ export class App {
   readonly logger: Logger;
   readonly host: string;
   readonly contexts = new ContextStore();
+  /** Subscriptions, fed by the change log; they outlive generations, so they flow across reloads. */
+  readonly realtime: RealtimeHub;
+  readonly #pruning: NodeJS.Timeout;
   readonly #key = randomUUID();
   readonly #staticFiles: StaticFiles | undefined;
   #config: AppConfig;
@@ -60,6 +67,8 @@ export class App {
     this.logger = options.logger ?? consoleLogger;
     this.host = options.host ?? '127.0.0.1';
     this.#checkResources = options.checkResources;
+    this.realtime = new RealtimeHub(storage, { maxQueuedEvents: config.realtime.maxQueuedEvents });
+    this.#pruning = setInterval(() => void this.#pruneLog(), LOG_PRUNE_INTERVAL_MS).unref();
     this.#staticFiles = config.static === undefined ? undefined : new StaticFiles(join(dir, config.static));
     this.#current = {
       number: 0,
@@ -76,6 +85,7 @@ export class App {
       maxBodySize: config.rest.maxBodySize,
       routes: () => this.#current,
       logger: this.logger,
+      realtime: { heartbeatMs: config.realtime.heartbeatMs, maxBufferedBytes: config.realtime.maxBufferedBytes },
     });
   }
 
@@ -127,6 +137,7 @@ export class App {
         config: this.#config,
         storage: this.storage,
         contexts: this.contexts,
+        realtime: this.realtime,
         number: this.#nextNumber++,
         appKey: this.#key,
         buildRoot: buildRoot(this.dir, this.#key),
@@ -150,11 +161,22 @@ export class App {
     }
   }
 
+  /** Drops change-log entries older than the retention (`logging.auditRetention`, default 3 days). */
+  async #pruneLog(): Promise<void> {
+    try {
+      await this.storage.pruneLog(Date.now() - this.#config.logRetentionMs);
+    } catch (error) {
+      this.logger.error('Pruning the change log failed', error);
+    }
+  }
+
   /** Finishes in-flight requests, then closes the server and storage. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#pruning);
     await this.#reloading;
+    this.realtime.close();
     await this.server.close();
     await this.storage.close();
     await rm(buildRoot(this.dir, this.#key), { recursive: true, force: true });

@@ -12,6 +12,54 @@ export interface AppConfig {
   rest: { enabled: boolean; maxBodySize: number };
   /** Folder served as static files, relative to the app folder. */
   static: string | undefined;
+  realtime: RealtimeConfig;
+  /** How long the change log keeps entries (replay, resume), in ms: Harper's `logging.auditRetention`. */
+  logRetentionMs: number;
+}
+
+export interface RealtimeConfig {
+  /** SSE heartbeat comment interval, ms. */
+  heartbeatMs: number;
+  /** A connection with more unsent bytes than this is closed (the client resumes). */
+  maxBufferedBytes: number;
+  /** A subscriber further behind than this many events is closed (the client resumes). */
+  maxQueuedEvents: number;
+}
+
+export const defaultRealtime: RealtimeConfig = { heartbeatMs: 15_000, maxBufferedBytes: 1024 * 1024, maxQueuedEvents: 10_000 };
+export const DEFAULT_LOG_RETENTION_MS = 3 * 24 * 60 * 60 * 1000;
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `3d`, `12h`, `90m`, `30s`, `500ms`, or a number of ms. */
+function durationOf(value: unknown, key: string): number {
+  const match = typeof value === 'number' ? [String(value), String(value), 'ms'] : typeof value === 'string' ? DURATION.exec(value.trim()) : null;
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2] ?? 'ms']! : NaN;
+  if (!(ms > 0)) throw new LodeError('BAD_REQUEST', `config.yaml: ${key} must be a duration such as 3d, 12h, 30s or a number of milliseconds`);
+  return ms;
+}
+
+function positive(value: unknown, key: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(typeof value === 'number' && Number.isInteger(value) && value > 0)) throw new LodeError('BAD_REQUEST', `config.yaml: ${key} must be a positive integer`);
+  return value;
+}
+
+function section(config: Raw, key: string): Raw {
+  const value = config[key];
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new LodeError('BAD_REQUEST', `config.yaml: ${key} must be a mapping of keys`);
+  return value as Raw;
+}
+
+function realtimeOf(config: Raw): RealtimeConfig {
+  const realtime = section(config, 'realtime');
+  return {
+    heartbeatMs: realtime.heartbeat === undefined ? defaultRealtime.heartbeatMs : durationOf(realtime.heartbeat, 'realtime.heartbeat'),
+    maxBufferedBytes: positive(realtime.maxBufferedBytes, 'realtime.maxBufferedBytes', defaultRealtime.maxBufferedBytes),
+    maxQueuedEvents: positive(realtime.maxQueuedEvents, 'realtime.maxQueuedEvents', defaultRealtime.maxQueuedEvents),
+  };
 }
 
 export const DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024;
@@ -21,6 +69,8 @@ export const defaultConfig: AppConfig = {
   jsResource: ['resources.{ts,mts,js,mjs}'],
   rest: { enabled: true, maxBodySize: DEFAULT_MAX_BODY_SIZE },
   static: 'web',
+  realtime: defaultRealtime,
+  logRetentionMs: DEFAULT_LOG_RETENTION_MS,
 };
 
 type Raw = Record<string, unknown>;
@@ -63,6 +113,8 @@ export function parseConfig(text: string): AppConfig {
     jsResource: config.jsResource === undefined ? [] : globsOf(config.jsResource, 'jsResource'),
     rest: { enabled: rest !== undefined && rest !== false, maxBodySize: (maxBodySize as number | undefined) ?? DEFAULT_MAX_BODY_SIZE },
     static: staticRootOf(config.static),
+    realtime: realtimeOf(config),
+    logRetentionMs: section(config, 'logging').auditRetention === undefined ? DEFAULT_LOG_RETENTION_MS : durationOf(section(config, 'logging').auditRetention, 'logging.auditRetention'),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   TableResource,
 } from '../resources/index.js';
 import { hasErrors, type Diagnostic, type TableDef, type TypeRef } from '../schema/index.js';
+import type { RealtimeHub } from '../realtime/index.js';
 import type { Storage } from '../storage/index.js';
 import type { RouteTable } from '../transport/index.js';
 import type { Logger } from '../util/index.js';
@@ -34,6 +35,7 @@ export interface GenerationInput {
   config: AppConfig;
   storage: Storage;
   contexts: ContextStore;
+  realtime: RealtimeHub;
   number: number;
   /** Unique per App instance, so generations of different apps never share runtime links. */
   appKey: string;
@@ -81,7 +83,7 @@ async function locateExport(appDir: string, files: string[], name: string): Prom
 }
 
 export async function buildGeneration(input: GenerationInput): Promise<GenerationResult> {
-  const { appDir, config, storage, contexts, number, logger } = input;
+  const { appDir, config, storage, contexts, realtime, number, logger } = input;
   const compiled = await compileAppSchema(appDir, config);
   if (hasErrors(compiled.diagnostics)) return { ok: false, diagnostics: compiled.diagnostics };
   const diagnostics = [...compiled.diagnostics];
@@ -97,7 +99,7 @@ export async function buildGeneration(input: GenerationInput): Promise<Generatio
   for (const def of compiled.tables) {
     const stored = storage.table(def.name);
     if (!stored) throw new LodeError('INTERNAL', `Storage did not open table ${def.name}`);
-    const resource = bindTableResource(stored, contexts);
+    const resource = bindTableResource(stored, contexts, realtime);
     tables[def.name] = resource;
     (databases[def.database] ??= {})[def.name] = resource;
     if (def.exportName !== undefined) {

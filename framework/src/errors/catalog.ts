@@ -16,6 +16,7 @@ export const errorCatalog = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body content type is not supported' },
   METHOD_NOT_IMPLEMENTED: { status: 501, title: 'The HTTP method is not implemented' },
   INDEX_BUILDING: { status: 503, title: 'An index this request needs is still being built' },
+  SLOW_CONSUMER: { status: 503, title: 'The subscriber fell too far behind and was disconnected' },
   HANDLER_ERROR: { status: 500, title: 'The resource handler failed' },
   INTERNAL: { status: 500, title: 'Internal server error' },
 } as const satisfies Record<string, { status: number; title: string }>;

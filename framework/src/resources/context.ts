@@ -18,6 +18,11 @@ export interface RequestContext {
   readonly responseHeaders: Record<string, string>;
   /** Set by table reads so the transport can emit an ETag for exactly that record. */
   record?: { value: object; version: number };
+  /**
+   * For WebSocket and SSE connections: aborted when the connection closes. Subscriptions opened
+   * under the context end with it, even inside a `connect` generator that is waiting on them.
+   */
+  signal?: AbortSignal;
 }
 
 /** Per-app async context: `getContext()` in user code answers for the request it runs under. */

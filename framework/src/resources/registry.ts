@@ -73,7 +73,7 @@ export class ResourceRegistry {
 export function isResourceClass(value: unknown): value is ResourceClass {
   if (typeof value !== 'function') return false;
   const candidate = value as unknown as Record<string, unknown>;
-  return resourceMethods.some((method) => typeof candidate[method] === 'function');
+  return resourceMethods.some((method) => typeof candidate[method] === 'function') || typeof candidate.connect === 'function';
 }
 
 export interface CollectedExport {

@@ -12,6 +12,8 @@ export interface RequestTarget {
   search: string;
   /** True for `/Item/` (and `/Item/?query`): the whole collection. */
   isCollection: boolean;
+  /** Where a real-time stream resumes: SSE's `Last-Event-ID` header (WebSocket clients use `?resume=`). */
+  resume?: string;
 }
 
 export const resourceMethods = ['get', 'put', 'patch', 'post', 'delete'] as const;
@@ -29,6 +31,11 @@ export interface ResourceClass {
   patch?(target: RequestTarget, data: unknown, context: RequestContext): unknown;
   post?(target: RequestTarget, data: unknown, context: RequestContext): unknown;
   delete?(target: RequestTarget, context: RequestContext): unknown;
+  /**
+   * A real-time stream for a WebSocket (with the client's decoded frames as `incoming`) or an SSE
+   * request (no `incoming`): each value it yields is one frame or event. Tables subscribe by default.
+   */
+  connect?(target: RequestTarget, incoming: AsyncIterable<unknown> | undefined, context: RequestContext): AsyncIterable<unknown> | Promise<AsyncIterable<unknown>>;
   /** Turns a URL id segment into the resource's id type (tables coerce by their primary key type). */
   coerceId?(raw: string): ResourceId;
 }

@@ -1,5 +1,6 @@
 import { LodeError } from '../errors/index.js';
 import { parseQuery, parseQueryObject, runQuery, type QueryObject } from '../query/index.js';
+import { subscribeRequest, type RealtimeHub, type Subscription } from '../realtime/index.js';
 import type { Key, RecordEntry, StoredTable } from '../storage/index.js';
 import type { ContextStore, RequestContext } from './context.js';
 import { Resource, type RequestTarget, type ResourceId } from './resource.js';
@@ -20,6 +21,7 @@ export class TableResource extends Resource {
   /** Bound per app generation by `bindTableResource`. */
   static table: StoredTable;
   static contexts: ContextStore;
+  static realtime: RealtimeHub;
 
   static get tableName(): string {
     return this.table.name;
@@ -91,6 +93,31 @@ export class TableResource extends Resource {
     return outcome.kind === 'rows' ? (outcome.rows as Iterable<Record<string, unknown>>) : (outcome.value as Record<string, unknown>);
   }
 
+  /**
+   * A live stream of the changes to a record (`/T/1`), the table (`/T/`, `/T/prefix/`) or the
+   * records matching conditions (`/T/?category=x`): the current state first, then each change, as
+   * `{ type, id, value, version, seq }` events (docs/realtime.md).
+   */
+  static subscribe(target: TargetOrId, context?: RequestContext): Subscription {
+    const request = isTarget(target) ? target : { id: target, path: String(target), search: '', isCollection: false };
+    const subscription = this.realtime.subscribe(this.table, subscribeRequest(request));
+    // Ends with its connection even when a connect() generator is suspended waiting on it.
+    const signal = (context ?? this.contexts.getContext())?.signal;
+    if (signal?.aborted) void subscription.return();
+    else signal?.addEventListener('abort', () => void subscription.return(), { once: true });
+    return subscription;
+  }
+
+  /** What WebSocket and SSE clients of a table get: its subscription (frames the client sends are ignored). */
+  static connect(target: RequestTarget, _incoming: AsyncIterable<unknown> | undefined, context?: RequestContext): AsyncIterable<unknown> {
+    return this.subscribe(target, context);
+  }
+
+  /** Sends `message` to the record's subscribers (and the table's) without storing it; it replays and replicates. */
+  static async publish(target: TargetOrId, message: unknown, _context?: RequestContext): Promise<void> {
+    await this.table.publish(this.requireId(target, 'publish'), message);
+  }
+
   /** Number of records in the table. */
   static count(): number {
     return this.table.count();
@@ -133,10 +160,11 @@ export type TableResourceClass<Row = Record<string, unknown>> = (new () => Table
 };
 
 /** A fresh subclass per generation, bound to the table (whose storage identity survives reloads). */
-export function bindTableResource(table: StoredTable, contexts: ContextStore): typeof TableResource {
+export function bindTableResource(table: StoredTable, contexts: ContextStore, realtime: RealtimeHub): typeof TableResource {
   const bound = class extends TableResource {};
   bound.table = table;
   bound.contexts = contexts;
+  bound.realtime = realtime;
   Object.defineProperty(bound, 'name', { value: table.name });
   return bound;
 }

@@ -6,12 +6,15 @@ import type { Key } from './types.js';
 
 /** A change-log row as stored in the `log` DBI (the key is the sequence number). */
 export interface LogRecord {
-  op: 'put' | 'delete';
+  op: 'put' | 'delete' | 'message';
   table: string;
   id: Key;
   version: number;
   origin: number;
-  value?: Record<string, unknown>;
+  /** Local commit time (ms), what replay by `startTime` and retention go by. */
+  at: number;
+  /** The record for `put`, the published message for `message`. */
+  value?: unknown;
 }
 
 export type MetaKey = string | (string | number)[];
@@ -78,6 +81,41 @@ export class DatabaseEnv {
     const seq = ++this.#lastSeq;
     this.log.putSync(seq, record);
     return seq;
+  }
+
+  /** Sequence of the newest log entry (0 for an empty log). */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** Sequence of the oldest entry retention has kept (`lastSeq + 1` when the log is empty). */
+  get firstSeq(): number {
+    for (const key of this.log.getKeys({ limit: 1 })) return key;
+    return this.#lastSeq + 1;
+  }
+
+  /** The first sequence committed at or after `time`; entries are contiguous, so this is a binary search. */
+  seqAtTime(time: number): number {
+    let low = this.firstSeq;
+    let high = this.#lastSeq + 1;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const entry = this.log.get(middle);
+      if (entry !== undefined && entry.at < time) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** Drops log entries committed before `time`; returns how many. */
+  async prune(time: number): Promise<number> {
+    const doomed: number[] = [];
+    for (const { key, value } of this.log.getRange({})) {
+      if (value.at >= time) break;
+      doomed.push(key);
+    }
+    if (doomed.length > 0) await this.transaction(() => doomed.forEach((key) => this.log.removeSync(key)));
+    return doomed.length;
   }
 
   close(): Promise<void> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LodeError } from '../errors/index.js';
 import type { TableDef } from '../schema/index.js';
 import { consoleLogger, type Logger } from '../util/index.js';
-import { DatabaseEnv } from './database-env.js';
+import { DatabaseEnv, type LogRecord } from './database-env.js';
 import { buildIndex } from './index-build.js';
 import { applySchema, type IndexStart, type SchemaHost } from './schema-apply.js';
 import type { Table, TableHost } from './stored-table.js';
@@ -12,6 +12,12 @@ import type { ChangeEntry, SchemaChanges, StorageOptions, StoredTable } from './
 
 const NODE_ID_FILE = 'node-id';
 const DATABASE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+function changeEntry(database: string, seq: number, record: LogRecord): ChangeEntry {
+  const entry: ChangeEntry = { seq, database, table: record.table, op: record.op, id: record.id, version: record.version, origin: record.origin };
+  if (record.value !== undefined) entry.value = record.value;
+  return entry;
+}
 
 /** Node id of a data directory: random, created on first use and kept in `<dataDir>/node-id`. */
 function loadNodeId(dataDir: string): number {
@@ -87,21 +93,32 @@ export class Storage {
   changes(database: string, afterSeq = 0): Iterable<ChangeEntry> {
     const env = this.#envs.get(database);
     if (!env) return [];
-    return env.log
-      .getRange({ start: afterSeq, exclusiveStart: true })
-      .map(({ key, value }): ChangeEntry => {
-        const entry: ChangeEntry = {
-          seq: key,
-          database,
-          table: value.table,
-          op: value.op,
-          id: value.id,
-          version: value.version,
-          origin: value.origin,
-        };
-        if (value.value !== undefined) entry.value = value.value;
-        return entry;
-      });
+    return env.log.getRange({ start: afterSeq, exclusiveStart: true }).map(({ key, value }) => changeEntry(database, key, value));
+  }
+
+  /** The change log of a database from `seq` (inclusive) back to its oldest entry, newest first. */
+  changesBackwards(database: string, seq: number): Iterable<ChangeEntry> {
+    const env = this.#envs.get(database);
+    if (!env) return [];
+    return env.log.getRange({ start: seq, reverse: true }).map(({ key, value }) => changeEntry(database, key, value));
+  }
+
+  /** What the change log of a database still holds: its oldest and newest sequence. */
+  logBounds(database: string): { first: number; last: number } {
+    const env = this.#envs.get(database);
+    return env ? { first: env.firstSeq, last: env.lastSeq } : { first: 1, last: 0 };
+  }
+
+  /** The first sequence of a database committed at or after `time` (ms). */
+  seqAtTime(database: string, time: number): number {
+    const env = this.#envs.get(database);
+    return env ? env.seqAtTime(time) : 1;
+  }
+
+  /** Drops change-log entries committed before `time` in every database (retention). */
+  async pruneLog(time: number): Promise<number> {
+    const pruned = await Promise.all([...this.#envs.values()].map((env) => env.prune(time)));
+    return pruned.reduce((sum, count) => sum + count, 0);
   }
 
   close(): Promise<void> {

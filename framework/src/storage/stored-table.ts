@@ -145,7 +145,7 @@ export class Table implements StoredTable {
       expires?.removeSync(key);
       this.#updateIndexes(key, old.value, undefined);
       const origin = this.#host.nodeId;
-      const seq = env.appendLog({ op: 'delete', table: this.name, id: key, version, origin });
+      const seq = env.appendLog({ op: 'delete', table: this.name, id: key, version, origin, at: this.#host.now() });
       const entry: ChangeEntry = { seq, database: env.name, table: this.name, op: 'delete', id: key, version, origin };
       return entry;
     });
@@ -180,6 +180,20 @@ export class Table implements StoredTable {
       });
     }
     return index;
+  }
+
+  async publish(id: Key, message: unknown): Promise<ChangeEntry> {
+    const key = this.#checkKey(id);
+    const change = await this.#stores.env.transaction(() => {
+      const { env } = this.#stores;
+      const version = env.nextVersion(0);
+      const origin = this.#host.nodeId;
+      const seq = env.appendLog({ op: 'message', table: this.name, id: key, version, origin, at: this.#host.now(), value: message });
+      const entry: ChangeEntry = { seq, database: env.name, table: this.name, op: 'message', id: key, version, origin, value: message };
+      return entry;
+    });
+    this.#host.emit([change]);
+    return change;
   }
 
   relatedTable(name: string): StoredTable | undefined {
@@ -241,7 +255,7 @@ export class Table implements StoredTable {
     if (expires && this.#def.expiration !== undefined) expires.putSync(key, now + this.#def.expiration * 1000);
     this.#updateIndexes(key, old?.value, value);
     const origin = this.#host.nodeId;
-    const seq = env.appendLog({ op: 'put', table: this.name, id: key, version, origin, value });
+    const seq = env.appendLog({ op: 'put', table: this.name, id: key, version, origin, at: now, value });
     return { seq, database: env.name, table: this.name, op: 'put', id: key, version, origin, value };
   }
 

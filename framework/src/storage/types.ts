@@ -22,11 +22,12 @@ export interface ChangeEntry {
   seq: number;
   database: string;
   table: string;
-  op: 'put' | 'delete';
+  op: 'put' | 'delete' | 'message';
   id: Key;
   version: number;
   origin: number;
-  value?: Record<string, unknown>;
+  /** The record for `put`, the published message for `message`. */
+  value?: unknown;
 }
 
 export interface SchemaChanges {
@@ -95,6 +96,11 @@ export interface StoredTable {
   /** A ready index; 503 while it is building, 400 when the attribute has none. */
   index(attribute: string): TableIndex;
   whenIndexesReady(): Promise<void>;
+  /**
+   * Sends `message` to the subscribers of record `id` (and of the table) without storing a record:
+   * it is a change-log entry, so it replays and replicates like a write.
+   */
+  publish(id: Key, message: unknown): Promise<ChangeEntry>;
   /** Another table of the same storage, by type name: the target of a relationship. */
   relatedTable(name: string): StoredTable | undefined;
   count(): number;

@@ -65,11 +65,15 @@ export class HttpExchange {
     return this.#ip;
   }
 
+  /** Called once if the client disconnects (a live stream releases its source). Needs `watchAbort`. */
+  onAbort: (() => void) | undefined;
+
   #abort(): void {
     this.aborted = true;
     this.done = true;
     this.#writable?.();
     this.#bodyAborted?.(new Error('The client disconnected before sending the whole body'));
+    this.onAbort?.();
   }
 
   /**
@@ -160,7 +164,13 @@ export class HttpExchange {
       await new Promise<void>((resolve) => setImmediate(resolve));
       return;
     }
-    await new Promise<void>((resolve) => {
+    await this.whenWritable();
+  }
+
+  /** Resolves when uWS can take more output (or the client went away). */
+  whenWritable(): Promise<void> {
+    if (this.done) return Promise.resolve();
+    return new Promise<void>((resolve) => {
       this.#writable = resolve;
       this.#res.onWritable(() => {
         this.#writable = undefined;
@@ -168,6 +178,27 @@ export class HttpExchange {
         return true;
       });
     });
+  }
+
+  /**
+   * Output handed to uWS since it last reported back-pressure, in bytes: an upper bound of what
+   * it holds unsent for a slow client (0 once a write goes through whole).
+   */
+  unsentBytes = 0;
+
+  /**
+   * Writes a chunk at once, bypassing the chunking of `write` (an event stream flushes every event).
+   * False while uWS holds output back: wait for `whenWritable` before writing more.
+   */
+  writeNow(chunk: string): boolean {
+    if (this.done) return false;
+    let accepted = true;
+    this.#res.cork(() => {
+      accepted = this.#res.write(chunk);
+    });
+    if (accepted) this.unsentBytes = 0;
+    else this.unsentBytes += Buffer.byteLength(chunk);
+    return accepted;
   }
 
   end(last: string | Buffer = ''): void {

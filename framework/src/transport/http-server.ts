@@ -4,11 +4,14 @@ import type { RouteMatch } from '../resources/index.js';
 import type { Logger } from '../util/index.js';
 import { jsonCodec } from './codecs.js';
 import { BodyTooLargeError, HttpExchange } from './exchange.js';
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_BUFFERED_BYTES, type LiveConnection, type RealtimeOptions } from './live-connect.js';
 import { toProblem } from './problem.js';
 import { negotiate } from './negotiate.js';
 import { handleRest, methodHasBody, type RestRequest } from './rest.js';
 import type { RouteTable } from './routes.js';
+import { serveEventStream, wantsEventStream } from './sse.js';
 import { formatSuffix } from './url-suffix.js';
+import { webSocketBehavior } from './websocket.js';
 
 export interface HttpServerOptions {
   host: string;
@@ -18,12 +21,20 @@ export interface HttpServerOptions {
   /** The routes of the generation serving right now; read once per request. */
   routes: () => RouteTable;
   logger: Logger;
+  /** WebSocket and SSE settings; `DEFAULT_HEARTBEAT_MS` and `DEFAULT_MAX_BUFFERED_BYTES` when absent. */
+  realtime?: RealtimeOptions;
 }
 
-/** The uWebSockets.js server: REST for every mounted resource, static files, `/` and `/health`. */
+/**
+ * The uWebSockets.js server: REST for every mounted resource, the same URLs over WebSocket and
+ * Server-Sent Events, static files, `/` and `/health`.
+ */
 export class HttpServer {
   readonly #options: HttpServerOptions;
+  readonly #realtime: RealtimeOptions;
   readonly #app: TemplatedApp;
+  /** Open WebSockets and event streams: they never end on their own, so shutdown ends them. */
+  readonly #live = new Set<LiveConnection>();
   #listenSocket: us_listen_socket | undefined;
   #inFlight = 0;
   #idle: (() => void) | undefined;
@@ -31,7 +42,15 @@ export class HttpServer {
 
   constructor(options: HttpServerOptions) {
     this.#options = options;
-    this.#app = App().any('/*', this.#onRequest);
+    this.#realtime = options.realtime ?? { heartbeatMs: DEFAULT_HEARTBEAT_MS, maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES };
+    const behavior = webSocketBehavior({
+      routes: options.routes,
+      logger: options.logger,
+      realtime: this.#realtime,
+      maxPayloadLength: options.maxBodySize,
+      connections: this.#live,
+    });
+    this.#app = App().ws('/*', behavior).any('/*', this.#onRequest);
   }
 
   listen(): Promise<number> {
@@ -49,12 +68,16 @@ export class HttpServer {
     });
   }
 
-  /** Stops accepting connections, lets in-flight requests finish (up to `graceMs`), then closes everything. */
+  /**
+   * Stops accepting connections, ends WebSockets and event streams, lets in-flight requests
+   * finish (up to `graceMs`), then closes everything.
+   */
   async close(graceMs = 5000): Promise<void> {
     if (this.#listenSocket) {
       us_listen_socket_close(this.#listenSocket);
       this.#listenSocket = undefined;
     }
+    for (const connection of [...this.#live]) connection.shutdown();
     if (this.#inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
@@ -104,6 +127,9 @@ export class HttpServer {
     const routes = this.#options.routes();
     const match = routes.registry.match(exchange.url);
     if (!match) return this.#serveUnrouted(exchange, routes);
+    if (wantsEventStream(exchange.method, exchange.headers.get('accept'))) {
+      return serveEventStream({ exchange, routes, match, options: this.#realtime, logger: this.#options.logger, connections: this.#live });
+    }
     const request = restRequest(exchange, routes, match);
     if (body === undefined) return handleRest(request);
     return body.then((received) => {

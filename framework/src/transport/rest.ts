@@ -24,7 +24,7 @@ export function methodHasBody(method: string): boolean {
 }
 
 /** `'/12'` → id '12', `'/'` → collection, `''` → resource root. */
-function parseTarget(rest: string, query: string, resource: ResourceClass): RequestTarget {
+export function parseTarget(rest: string, query: string, resource: ResourceClass): RequestTarget {
   if (rest === '' || rest === '/') return { path: '', search: query, isCollection: rest === '/' };
   const path = decodePath(rest.slice(1));
   if (path.endsWith('/')) return { path, search: query, isCollection: true };
@@ -50,7 +50,7 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
 }
 
 /** The context of an HTTP request: a class, so the per-request object is cheap to create. */
-class HttpRequestContext implements RequestContext {
+export class HttpRequestContext implements RequestContext {
   readonly method: string;
   readonly url: string;
   readonly headers: RequestHeaders;
@@ -59,6 +59,7 @@ class HttpRequestContext implements RequestContext {
   user?: unknown;
   status?: number;
   record?: { value: object; version: number };
+  signal?: AbortSignal;
   readonly #exchange: HttpExchange;
 
   constructor(exchange: HttpExchange, url: string) {
