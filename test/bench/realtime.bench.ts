@@ -1,0 +1,153 @@
+// `npm run bench:realtime`: write → event latency over WebSocket and SSE at 1,000 writes/s, fan-out
+// of one write to 5,000 WebSocket subscribers, and server memory per idle subscription; Lode
+// (`lode run`) beside a raw baseline (bare uWebSockets.js pub/sub + lmdb-js) in the same run.
+import { execFile, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { promisify } from 'node:util';
+import { machine, root, startServer } from './harness.js';
+
+const RATE = 1000;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const FAN_OUT = 5000;
+const FAN_OUT_ROUNDS = 5;
+
+interface Server {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  /** Query string that skips the initial state (Lode) or nothing (the baseline has none). */
+  live: string;
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+const ms = (value: number): string => `${value.toFixed(2)} ms`;
+const sleep = (time: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, time));
+
+function anonymousMiB(pid: number): number {
+  return Number(/RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+}
+
+async function put(url: string, id: string, body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${url}/Item/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 204) throw new Error(`PUT failed: ${res.status}`);
+  await res.arrayBuffer();
+}
+
+async function openWs(url: string): Promise<WebSocket> {
+  const socket = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('message', () => resolve());
+    socket.once('error', reject);
+  });
+  return socket;
+}
+
+/** An SSE reader calling `onEvent` with each `data:` payload. */
+async function openSse(url: string, onEvent: (data: string) => void): Promise<AbortController> {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: controller.signal });
+  void (async () => {
+    let buffer = '';
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const data = buffer.slice(0, end).split('\n').find((line) => line.startsWith('data: '));
+          buffer = buffer.slice(end + 2);
+          if (data) onEvent(data.slice(6));
+        }
+      }
+    } catch {
+      // aborted at the end of the run
+    }
+  })();
+  return controller;
+}
+
+/**
+ * A writer process sends RATE writes per second for SECONDS, each stamped with its send time on
+ * the shared clock; an event's latency is its arrival time minus that stamp, so it includes the
+ * HTTP request and the LMDB commit, as a client writing and another listening would see it.
+ */
+async function latency(server: Server): Promise<string> {
+  const ws: number[] = [];
+  const sse: number[] = [];
+  const record = (into: number[]) => (text: string) => {
+    const event = JSON.parse(text) as { type: string; value?: { t?: number } };
+    if (event.type === 'put' && typeof event.value?.t === 'number') into.push(performance.timeOrigin + performance.now() - event.value.t);
+  };
+  const socket = await openWs(`${server.url.replace('http', 'ws')}/Item/${server.live}`);
+  socket.on('message', (data) => record(ws)(String(data)));
+  const stream = await openSse(`${server.url}/Item/${server.live}`, record(sse));
+  await sleep(200);
+  const writer = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/bench/realtime-writer.ts', server.url, String(RATE), String(SECONDS)], { cwd: root });
+  const put = JSON.parse(writer.stdout) as { p50: number; p99: number };
+  await sleep(500);
+  socket.close();
+  stream.abort();
+  const total = RATE * SECONDS;
+  const line = (name: string, samples: number[]): string => {
+    const sorted = [...samples].sort((a, b) => a - b);
+    return `| ${server.name} | ${name} | ${samples.length}/${total} | ${ms(percentile(sorted, 50))} | ${ms(percentile(sorted, 99))} | ${ms(put.p50)} / ${ms(put.p99)} |`;
+  };
+  return [line('WebSocket', ws), line('SSE', sse)].join('\n');
+}
+
+/** FAN_OUT WebSocket subscribers of one record; the time from sending a write until the last has it. */
+async function fanOut(server: Server): Promise<string> {
+  const pid = server.child.pid!;
+  const before = anonymousMiB(pid);
+  const sockets: WebSocket[] = [];
+  for (let start = 0; start < FAN_OUT; start += 500) {
+    sockets.push(...(await Promise.all(Array.from({ length: 500 }, () => openWs(`${server.url.replace('http', 'ws')}/Item/fan${server.live}`)))));
+  }
+  await sleep(500);
+  const perSubscription = ((anonymousMiB(pid) - before) * 2 ** 20) / FAN_OUT;
+  const times: number[] = [];
+  for (let round = 0; round < FAN_OUT_ROUNDS; round++) {
+    let remaining = FAN_OUT;
+    const sent = performance.now();
+    const done = new Promise<number>((resolve) => {
+      for (const socket of sockets) {
+        socket.once('message', () => {
+          if (--remaining === 0) resolve(performance.now() - sent);
+        });
+      }
+    });
+    await put(server.url, 'fan', { n: round, t: sent });
+    times.push(await done);
+    await sleep(200);
+  }
+  for (const socket of sockets) socket.terminate();
+  const sorted = times.sort((a, b) => a - b);
+  return `| ${server.name} | ${ms(sorted[Math.floor(sorted.length / 2)]!)} | ${ms(sorted[sorted.length - 1]!)} | ${Math.round(perSubscription)} B |`;
+}
+
+async function main(): Promise<void> {
+  const scratch = await mkdtemp(join(tmpdir(), 'lode-realtime-bench-'));
+  const servers: Server[] = [];
+  try {
+    const baseline = await startServer(['--import', 'tsx', 'test/bench/realtime-baseline-server.ts', join(scratch, 'baseline')], /realtime baseline listening on (\S+)/);
+    servers.push({ name: 'baseline', ...baseline, live: '' });
+    const lode = await startServer(['framework/bin/lode.js', 'run', 'test/bench/realtime-app', '--port', '0', '--data', join(scratch, 'lode')], /Lode listening on (\S+)/);
+    servers.push({ name: 'Lode', ...lode, live: '?omitCurrent' });
+    console.log(machine());
+    console.log(`\nWrite → event latency, ${RATE} writes/s for ${SECONDS} s, one WebSocket and one SSE subscriber of the table\n`);
+    console.log('| server | transport | events | p50 | p99 | the PUT itself p50 / p99 |\n|---|---|---:|---:|---:|---:|');
+    for (const server of servers) console.log(await latency(server));
+    console.log(`\nFan-out: one write to ${FAN_OUT} WebSocket subscribers of the record, ${FAN_OUT_ROUNDS} rounds\n`);
+    console.log('| server | until the last has it (median) | worst | server memory per idle subscription |\n|---|---:|---:|---:|');
+    for (const server of servers) console.log(await fanOut(server));
+  } finally {
+    for (const server of servers) server.child.kill('SIGTERM');
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();
