@@ -1,5 +1,5 @@
 // Lint rules, including the dependency direction of framework/src (docs/architecture.md):
-// util, errors ← schema ← storage ← query ← resources ← transport ← app ← dev ← cli.
+// util, errors ← schema ← storage ← query ← realtime ← resources ← transport ← app ← dev ← cli.
 // test/architecture.test.ts checks the same edges and cycles independently of ESLint.
 import tseslint from 'typescript-eslint';
 import { moduleLayers } from './test/architecture-rules.js';
