@@ -22,6 +22,8 @@ export class Subscription implements AsyncIterableIterator<LiveEvent> {
   #onFailure: (() => void) | undefined;
   readonly #failed = new Promise<void>((resolve) => (this.#onFailure = resolve));
   #closed = false;
+  #sink: ((event: LiveEvent) => boolean) | undefined;
+  #detached: (() => void) | undefined;
   readonly #maxQueued: number;
   readonly #onClose: (subscription: Subscription) => void;
   /** Set by the hub: decides what a change means to this subscriber (filtered subscriptions). */
@@ -46,9 +48,45 @@ export class Subscription implements AsyncIterableIterator<LiveEvent> {
     return this.#failed;
   }
 
+  /**
+   * Hands live events straight to `sink`, synchronously and in commit order, instead of queueing
+   * them for `next()`: a transport whose socket keeps up skips a promise chain per event (what
+   * fan-out to thousands of subscribers costs). Only possible when nothing waits in the queue;
+   * the returned promise resolves when the sink is detached again: it returned false (its
+   * socket is backed up), or the subscription closed. Then the transport goes back to `next()`.
+   */
+  attach(sink: (event: LiveEvent) => boolean): Promise<void> | undefined {
+    if (this.#closed || this.#failure || this.#initial || this.#sink || this.#head < this.#queue.length) return undefined;
+    this.#sink = sink;
+    return new Promise<void>((resolve) => (this.#detached = resolve));
+  }
+
+  #detach(): void {
+    const detached = this.#detached;
+    this.#sink = undefined;
+    this.#detached = undefined;
+    detached?.();
+  }
+
   /** Called by the hub for every committed change of this subscriber's table (and id, for a record). */
   offer(event: LiveEvent): void {
     if (this.#closed || this.#failure) return;
+    if (this.#sink) {
+      if (event.seq <= this.#lastSeq) return;
+      const accepted = this.accept(event);
+      if (!accepted) return;
+      this.#lastSeq = event.seq;
+      let more: boolean;
+      try {
+        more = this.#sink(accepted);
+      } catch (error) {
+        // The hub goes on delivering to the others; this subscriber fails rather than miss an event.
+        this.#failure = new LodeError('INTERNAL', `Sending a live event failed: ${(error as Error).message}`);
+        more = false;
+      }
+      if (!more) this.#detach();
+      return;
+    }
     if (this.#queue.length - this.#head >= this.#maxQueued) {
       this.#failure = new LodeError('SLOW_CONSUMER', `The subscriber fell more than ${this.#maxQueued} events behind; reconnect with its last event id to resume`);
       this.#queue = [];
@@ -110,6 +148,7 @@ export class Subscription implements AsyncIterableIterator<LiveEvent> {
   #finish(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#detach();
     this.#initial?.return?.();
     this.#initial = undefined;
     this.#queue = [];

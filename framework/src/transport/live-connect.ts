@@ -1,4 +1,5 @@
 import { LodeError } from '../errors/index.js';
+import type { LiveEvent } from '../realtime/index.js';
 import type { ContextStore, RequestContext, RequestHeaders, RequestTarget, ResourceClass } from '../resources/index.js';
 import { parseTarget } from './rest.js';
 import { formatSuffix } from './url-suffix.js';
@@ -85,6 +86,17 @@ export function pullLive(contexts: ContextStore, context: RequestContext, iterat
 export function whenSourceFails(iterator: LiveIterator): Promise<void> {
   const failed = (iterator as { failed?: unknown }).failed;
   return typeof failed === 'function' ? (failed as () => Promise<void>).call(iterator) : new Promise<void>(() => undefined);
+}
+
+/**
+ * Lets a source push its live events straight to `send` (a subscription that has caught up), so a
+ * change fans out to thousands of sockets without a promise chain per socket. Undefined when the
+ * source cannot (any other iterator, or one with events still queued): then pull as usual. The
+ * promise resolves when pushing stops: `send` returned false, or the source closed.
+ */
+export function attachSink(iterator: LiveIterator, send: (event: LiveEvent) => boolean): Promise<void> | undefined {
+  const attach = (iterator as { attach?: unknown }).attach;
+  return typeof attach === 'function' ? (attach as (sink: (event: LiveEvent) => boolean) => Promise<void> | undefined).call(iterator, send) : undefined;
 }
 
 /** Ends a source early so it releases what it holds (a subscription's listener); its failure is only logged. */

@@ -2,7 +2,7 @@ import { LodeError, isLodeError } from '../errors/index.js';
 import { allowedMethods, type RouteMatch } from '../resources/index.js';
 import type { Logger } from '../util/index.js';
 import type { HttpExchange } from './exchange.js';
-import { liveTarget, openLive, pullLive, releaseLive, resumeParam, whenSourceFails, type LiveConnection, type LiveIterator, type RealtimeOptions } from './live-connect.js';
+import { attachSink, liveTarget, openLive, pullLive, releaseLive, resumeParam, whenSourceFails, type LiveConnection, type LiveIterator, type RealtimeOptions } from './live-connect.js';
 import { toProblem } from './problem.js';
 import { HttpRequestContext } from './rest.js';
 import type { RouteTable } from './routes.js';
@@ -118,9 +118,20 @@ class EventStream implements LiveConnection {
           return this.#finish();
         }
         this.#write(sseFrame(step.value));
-        if (this.#exchange.unsentBytes > this.#request.options.maxBufferedBytes) return this.#cutOff();
-        if (this.#exchange.unsentBytes > 0) await Promise.race([this.#exchange.whenWritable(), whenSourceFails(this.#iterator)]);
-        if (this.#finished) return;
+        for (;;) {
+          if (this.#exchange.unsentBytes > this.#request.options.maxBufferedBytes) return this.#cutOff();
+          if (this.#exchange.unsentBytes > 0) await Promise.race([this.#exchange.whenWritable(), whenSourceFails(this.#iterator)]);
+          if (this.#finished) return;
+          // Caught up: live events are written as they are committed until the client backs up.
+          const attached = attachSink(this.#iterator, (event) => {
+            if (this.#finished) return false;
+            this.#write(sseFrame(event));
+            return this.#exchange.unsentBytes === 0;
+          });
+          if (!attached) break;
+          await attached;
+          if (this.#finished) return;
+        }
         step = await this.#pull();
       }
     } catch (error) {

@@ -15,6 +15,7 @@ import {
   type LiveConnection,
   type LiveIterator,
   type RealtimeOptions,
+  attachSink,
   whenSourceFails,
 } from './live-connect.js';
 import { negotiate } from './negotiate.js';
@@ -184,9 +185,16 @@ export class WebSocketSession implements LiveConnection {
           return this.#end(CloseCode.NORMAL, '');
         }
         if (!this.#send(step.value)) return;
-        if (this.#ws!.getBufferedAmount() > this.#highWater) {
-          await Promise.race([new Promise<void>((resolve) => (this.#drained = resolve)), whenSourceFails(iterator)]);
-          this.#drained = undefined;
+        for (;;) {
+          if (this.#ws!.getBufferedAmount() > this.#highWater) {
+            await Promise.race([new Promise<void>((resolve) => (this.#drained = resolve)), whenSourceFails(iterator)]);
+            this.#drained = undefined;
+            if (this.#closed) return;
+          }
+          // Caught up: live events are sent as they are committed until the socket backs up.
+          const attached = attachSink(iterator, (event) => !this.#closed && this.#send(event) && this.#ws!.getBufferedAmount() <= this.#highWater);
+          if (!attached) break;
+          await attached;
           if (this.#closed) return;
         }
       }

@@ -164,6 +164,26 @@ describe('the realtime hub', () => {
     small.close();
   });
 
+  test('an attached sink gets live events in order until it declines, then they queue for next()', async () => {
+    const subscription = subscribe('omitCurrent');
+    assert.equal(subscription.attach(() => true), undefined, 'not before the initial part (ready) has been read');
+    assert.equal((await subscription.next()).value?.type, 'ready');
+    const pushed: number[] = [];
+    const detached = subscription.attach((event) => pushed.push(event.seq) < 3);
+    assert.ok(detached);
+    for (let i = 0; i < 5; i++) await items.put(`k${i}`, { price: i });
+    await detached;
+    assert.deepEqual(pushed, [1, 2, 3], 'pushed synchronously until the sink said stop');
+    assert.deepEqual((await take(subscription, 2)).map((event) => event.seq), [4, 5], 'the rest waited in the queue');
+    const failing = subscription.attach(() => {
+      throw new Error('socket gone');
+    });
+    await items.put('k9', { price: 9 });
+    await failing;
+    await assert.rejects(subscription.next(), (error: unknown) => isLodeError(error) && error.code === 'INTERNAL', 'a failing sink fails the subscription, never skips an event');
+    assert.equal(hub.size, 0);
+  });
+
   test('bad subscription options are 400s naming the option', () => {
     for (const [search, path] of [
       ['resume=abc', 'query.resume'],
