@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { promisify } from 'node:util';
+import { App } from '../../framework/src/app/index.js';
+import { silentLogger } from '../../framework/src/util/index.js';
 import { machine, root, startServer } from './harness.js';
 
 const RATE = 1000;
@@ -157,6 +159,56 @@ async function fanOut(server: Server): Promise<string> {
   return `| ${server.name} | ${ms(sorted[Math.floor(sorted.length / 2)]!)} | ${ms(sorted[sorted.length - 1]!)} | ${Math.round(perSubscription)} B |`;
 }
 
+/**
+ * Commit → event, in one process: resource-code writes (`table.put`, no HTTP) at RATE per second
+ * to an in-process Lode app, with a WebSocket and an SSE subscriber over real sockets. Beside each
+ * event's latency from just before its write, the write's own latency (until its promise
+ * resolves, after the commit): the difference is what delivery adds to a commit.
+ */
+async function inProcess(scratch: string): Promise<string> {
+  const app = await App.start({ dir: 'test/bench/realtime-app', dataDir: join(scratch, 'in-process'), port: 0, logger: silentLogger });
+  try {
+    const ws: number[] = [];
+    const sse: number[] = [];
+    const writes: number[] = [];
+    const record = (into: number[]) => (text: string) => {
+      const event = JSON.parse(text) as { type: string; value?: { t?: number } };
+      if (event.type === 'put' && typeof event.value?.t === 'number') into.push(performance.now() - event.value.t);
+    };
+    const socket = await openWs(`${app.url.replace('http', 'ws')}/Item/?omitCurrent`);
+    socket.on('message', (data) => record(ws)(String(data)));
+    const stream = await openSse(`${app.url}/Item/?omitCurrent`, record(sse));
+    const table = app.storage.table('Item')!;
+    for (let i = 0; i < RATE; i++) await table.put(`warm${i % 100}`, { n: i });
+    const total = RATE * SECONDS;
+    const started = performance.now();
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      const wait = started + (i * 1000) / RATE - performance.now();
+      if (wait > 1) await sleep(wait);
+      const t = performance.now();
+      pending.push(table.put(`k${i % 500}`, { n: i, t }).then(() => void writes.push(performance.now() - t)));
+    }
+    await Promise.all(pending);
+    await sleep(300);
+    socket.close();
+    stream.abort();
+    const stats = (samples: number[]): string => {
+      const sorted = [...samples].sort((a, b) => a - b);
+      return `${ms(percentile(sorted, 50))} / ${ms(percentile(sorted, 99))}`;
+    };
+    return [
+      '| path | events | p50 / p99 |',
+      '|---|---:|---|',
+      `| write → WebSocket event | ${ws.length}/${total} | ${stats(ws)} |`,
+      `| write → SSE event | ${sse.length}/${total} | ${stats(sse)} |`,
+      `| the write itself (commit) | ${writes.length}/${total} | ${stats(writes)} |`,
+    ].join('\n');
+  } finally {
+    await app.close();
+  }
+}
+
 async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), 'lode-realtime-bench-'));
   const servers: Server[] = [];
@@ -172,6 +224,8 @@ async function main(): Promise<void> {
     console.log(`\nFan-out: one write to ${FAN_OUT} WebSocket subscribers of the record (in ${FAN_OUT_PROCESSES} client processes), ${FAN_OUT_ROUNDS} rounds\n`);
     console.log('| server | until the last has it (median) | worst | server memory per idle subscription |\n|---|---:|---:|---:|');
     for (const server of servers) console.log(await fanOut(server));
+    console.log(`\nIn one process: resource-code writes at ${RATE}/s for ${SECONDS} s, subscribers over real sockets\n`);
+    console.log(await inProcess(scratch));
   } finally {
     for (const server of servers) server.child.kill('SIGTERM');
     await rm(scratch, { recursive: true, force: true });
