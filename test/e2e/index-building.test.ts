@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { test } from 'node:test';
-import { compileSchema } from '../../framework/src/schema/index.js';
-import { Storage } from '../../framework/src/storage/index.js';
-import { silentLogger } from '../../framework/src/util/index.js';
 import { LodeProcess, writeApp } from '../support/lode-process.js';
+import { seedDataDir } from '../support/seed-data.js';
 
 const RECORDS = 200_000;
 const BEFORE = 'type Item @table @export { id: Int @primaryKey  category: String  price: Float @indexed }';
@@ -14,17 +10,9 @@ const AFTER = 'type Item @table @export { id: Int @primaryKey  category: String 
 
 test('a query on an index still being built is a 503 with Retry-After until the build finishes', { timeout: 120_000 }, async () => {
   const app = await writeApp({ 'schema.graphql': AFTER });
-  const dataDir = await mkdtemp(join(tmpdir(), 'lode-index-building-'));
+  const dataDir = await seedDataDir(BEFORE, 'Item', RECORDS, (id) => ({ category: `c${id % 10}`, price: id }));
   let lode: LodeProcess | undefined;
   try {
-    const storage = await Storage.open({ dataDir, logger: silentLogger });
-    await storage.applySchema(compileSchema([{ file: 'schema.graphql', text: BEFORE }]).tables);
-    const table = storage.table('Item')!;
-    for (let start = 0; start < RECORDS; start += 10_000) {
-      await Promise.all(Array.from({ length: 10_000 }, (_, i) => table.put(start + i, { category: `c${(start + i) % 10}`, price: start + i })));
-    }
-    await storage.close();
-
     // The new @indexed on category starts a background build of 200,000 entries as the server starts.
     lode = await LodeProcess.start(['run', app.dir, '--data', dataDir]);
     const building = await fetch(`${lode.url}/Item/?category=c3&limit(2)`);

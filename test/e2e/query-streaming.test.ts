@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { compileSchema } from '../../framework/src/schema/index.js';
-import { Storage } from '../../framework/src/storage/index.js';
-import { silentLogger } from '../../framework/src/util/index.js';
 import { LodeProcess, writeApp } from '../support/lode-process.js';
+import { seedDataDir } from '../support/seed-data.js';
 
 const ROWS = 1_000_000;
 const SCHEMA = 'type Row @table @export { id: Int @primaryKey  text: String }';
@@ -22,17 +18,9 @@ function anonymousKiB(pid: number): number {
 
 test('a 1,000,000-row query result streams to a slow client without the server holding it', { timeout: 300_000 }, async () => {
   const app = await writeApp({ 'schema.graphql': SCHEMA });
-  const dataDir = await mkdtemp(join(tmpdir(), 'lode-stream-data-'));
+  const dataDir = await seedDataDir(SCHEMA, 'Row', ROWS, () => ({ text: TEXT }));
   let lode: LodeProcess | undefined;
   try {
-    const storage = await Storage.open({ dataDir, logger: silentLogger });
-    await storage.applySchema(compileSchema([{ file: 'schema.graphql', text: SCHEMA }]).tables);
-    const table = storage.table('Row')!;
-    for (let start = 0; start < ROWS; start += 10_000) {
-      await Promise.all(Array.from({ length: 10_000 }, (_, i) => table.put(start + i, { text: TEXT })));
-    }
-    await storage.close();
-
     lode = await LodeProcess.start(['run', app.dir, '--data', dataDir]);
     const pid = lode.child.pid!;
     const before = anonymousKiB(pid);
