@@ -37,3 +37,28 @@ test('bad config is a clear error', () => {
   assert.throws(() => parseConfig('graphqlSchema: 5\n'), /graphqlSchema/);
   assert.throws(() => parseConfig('rest:\n  maxBodySize: -1\n'), /maxBodySize/);
 });
+
+test('realtime settings and the change-log retention, with their defaults', () => {
+  const config = parseConfig(`
+realtime:
+  heartbeat: 30s
+  maxQueuedEvents: 500
+  maxBufferedBytes: 65536
+logging:
+  auditRetention: 12h
+`);
+  assert.deepEqual(config.realtime, { heartbeatMs: 30_000, maxQueuedEvents: 500, maxBufferedBytes: 65_536 });
+  assert.equal(config.logRetentionMs, 12 * 3_600_000);
+  assert.equal(parseConfig('realtime:\n  heartbeat: 2500\n').realtime.heartbeatMs, 2500, 'a number is milliseconds');
+  assert.deepEqual(parseConfig('rest: true\n').realtime, defaultConfig.realtime, 'absent realtime settings keep their defaults');
+  assert.equal(parseConfig('rest: true\n').logRetentionMs, 3 * 86_400_000);
+  for (const [text, key] of [
+    ['realtime:\n  heartbeat: soon\n', 'realtime.heartbeat'],
+    ['realtime:\n  maxQueuedEvents: -1\n', 'realtime.maxQueuedEvents'],
+    ['realtime:\n  maxBufferedBytes: 1.5\n', 'realtime.maxBufferedBytes'],
+    ['realtime: [1]\n', 'realtime'],
+    ['logging:\n  auditRetention: 0d\n', 'logging.auditRetention'],
+  ] as const) {
+    assert.throws(() => parseConfig(text), (error: LodeError) => error.code === 'BAD_REQUEST' && error.message.includes(key), text);
+  }
+});
