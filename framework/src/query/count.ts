@@ -1,8 +1,6 @@
 import type { Key, StoredTable } from '../storage/index.js';
 import type { Source } from './plan.js';
-import { idSet, ids, type JoinKeys } from './sources.js';
-
-const isKey = (value: unknown): value is Key => typeof value === 'string' || typeof value === 'number';
+import { idSet, ids, isKey, type JoinKeys } from './sources.js';
 
 /**
  * Counts a query whose conditions its indexes answer exactly, without reading a record: from LMDB's

@@ -1,8 +1,9 @@
 import { LodeError } from '../errors/index.js';
 import type { AttributeDef, RelationshipDef } from '../schema/index.js';
-import type { Key, StoredTable } from '../storage/index.js';
+import type { Key, StoredTable, TableIndex } from '../storage/index.js';
 import type { Condition, Expression } from './ast.js';
 import { own, type Row } from './order.js';
+import { isKey } from './sources.js';
 
 /** A relationship attribute resolved against the live tables. */
 export interface Relationship {
@@ -32,8 +33,6 @@ function badPath(condition: { attribute: string[]; position?: number }, message:
   const where = condition.position === undefined ? '' : ` at position ${condition.position}`;
   return new LodeError('BAD_REQUEST', `Unable to query ${path}${where}: ${message}`, { errors: [{ path: `query.${path}`, message }] });
 }
-
-const isKey = (value: unknown): value is Key => typeof value === 'string' || typeof value === 'number';
 
 /** Follows `@relationship` attributes of one table for conditions, nested selects and sorts. */
 export class Relations {
@@ -127,7 +126,7 @@ export class Relations {
     return { through: 'primaryKey', attribute: this.#table.def.primaryKey, keys };
   }
 
-  #targetIndex(relationship: Relationship, attribute: string): ReturnType<StoredTable['index']> {
+  #targetIndex(relationship: Relationship, attribute: string): TableIndex {
     if (relationship.target.indexStatus(attribute) === 'absent') {
       throw new LodeError('BAD_REQUEST', `Reading ${this.#table.name}.${relationship.name} needs an index on ${relationship.target.name}.${attribute} (add @indexed in the schema)`);
     }

@@ -10,7 +10,8 @@ const MAX_ID_SET = 200_000;
 /** Rows read before the filter's hit rate decides whether id sets are worth building. */
 const SAMPLE_ROWS = 64;
 
-const isKey = (value: unknown): value is Key => typeof value === 'string' || typeof value === 'number';
+/** A value that can be a primary key (a foreign key, or a key given in a condition). */
+export const isKey = (value: unknown): value is Key => typeof value === 'string' || typeof value === 'number';
 
 function* unique(ids: Iterable<Key>): Iterable<Key> {
   const seen = new Set<Key>();
