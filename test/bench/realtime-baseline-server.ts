@@ -4,8 +4,9 @@
 import { open } from 'lmdb';
 import { App, us_socket_local_port, type HttpResponse } from 'uWebSockets.js';
 
-const [dataDir] = process.argv.slice(2);
-const db = open<Record<string, unknown>, string>({ path: dataDir! });
+const [dataDir, mode] = process.argv.slice(2);
+// `write-async`: LMDB's noSync, as Lode's `storage.writeAsync` opens it.
+const db = open<Record<string, unknown>, string>({ path: dataDir!, noSync: mode === 'write-async' });
 const sse = new Map<string, Set<HttpResponse>>();
 let seq = 0;
 

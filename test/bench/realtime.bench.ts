@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -165,8 +165,8 @@ async function fanOut(server: Server): Promise<string> {
  * event's latency from just before its write, the write's own latency (until its promise
  * resolves, after the commit): the difference is what delivery adds to a commit.
  */
-async function inProcess(scratch: string): Promise<string> {
-  const app = await App.start({ dir: 'test/bench/realtime-app', dataDir: join(scratch, 'in-process'), port: 0, logger: silentLogger });
+async function inProcess(appDir: string, dataDir: string): Promise<string> {
+  const app = await App.start({ dir: appDir, dataDir, port: 0, logger: silentLogger });
   try {
     const ws: number[] = [];
     const sse: number[] = [];
@@ -198,8 +198,6 @@ async function inProcess(scratch: string): Promise<string> {
       return `${ms(percentile(sorted, 50))} / ${ms(percentile(sorted, 99))}`;
     };
     return [
-      '| path | events | p50 / p99 |',
-      '|---|---:|---|',
       `| write → WebSocket event | ${ws.length}/${total} | ${stats(ws)} |`,
       `| write → SSE event | ${sse.length}/${total} | ${stats(sse)} |`,
       `| the write itself (commit) | ${writes.length}/${total} | ${stats(writes)} |`,
@@ -209,14 +207,29 @@ async function inProcess(scratch: string): Promise<string> {
   }
 }
 
+/** The bench app, once as it is (commits synced to disk) and once with `storage.writeAsync`. */
+async function benchApps(scratch: string): Promise<{ mode: string; dir: string }[]> {
+  const writeAsync = join(scratch, 'app-write-async');
+  await mkdir(writeAsync);
+  await copyFile('test/bench/realtime-app/schema.graphql', join(writeAsync, 'schema.graphql'));
+  await writeFile(join(writeAsync, 'config.yaml'), "rest: true\ngraphqlSchema: '*.graphql'\nstorage:\n  writeAsync: true\n");
+  return [
+    { mode: 'durable', dir: 'test/bench/realtime-app' },
+    { mode: 'write-async', dir: writeAsync },
+  ];
+}
+
 async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), 'lode-realtime-bench-'));
   const servers: Server[] = [];
   try {
-    const baseline = await startServer(['--import', 'tsx', 'test/bench/realtime-baseline-server.ts', join(scratch, 'baseline')], /realtime baseline listening on (\S+)/);
-    servers.push({ name: 'baseline', ...baseline, live: '' });
-    const lode = await startServer(['framework/bin/lode.js', 'run', 'test/bench/realtime-app', '--port', '0', '--data', join(scratch, 'lode')], /Lode listening on (\S+)/);
-    servers.push({ name: 'Lode', ...lode, live: '?omitCurrent' });
+    const apps = await benchApps(scratch);
+    for (const { mode, dir } of apps) {
+      const baseline = await startServer(['--import', 'tsx', 'test/bench/realtime-baseline-server.ts', join(scratch, `baseline-${mode}`), mode], /realtime baseline listening on (\S+)/);
+      servers.push({ name: `baseline, ${mode}`, ...baseline, live: '' });
+      const lode = await startServer(['framework/bin/lode.js', 'run', dir, '--port', '0', '--data', join(scratch, `lode-${mode}`)], /Lode listening on (\S+)/);
+      servers.push({ name: `Lode, ${mode}`, ...lode, live: '?omitCurrent' });
+    }
     console.log(machine());
     console.log(`\nWrite → event latency, ${RATE} writes/s for ${SECONDS} s, one WebSocket and one SSE subscriber of the table\n`);
     console.log('| server | transport | events | p50 | p99 | the PUT itself p50 / p99 |\n|---|---|---:|---:|---:|---:|');
@@ -225,7 +238,10 @@ async function main(): Promise<void> {
     console.log('| server | until the last has it (median) | worst | server memory per idle subscription |\n|---|---:|---:|---:|');
     for (const server of servers) console.log(await fanOut(server));
     console.log(`\nIn one process: resource-code writes at ${RATE}/s for ${SECONDS} s, subscribers over real sockets\n`);
-    console.log(await inProcess(scratch));
+    console.log('| storage | path | events | p50 / p99 |\n|---|---|---:|---|');
+    for (const { mode, dir } of apps) {
+      console.log((await inProcess(dir, join(scratch, `in-process-${mode}`))).replace(/^\| /gm, `| ${mode} | `));
+    }
   } finally {
     for (const server of servers) server.child.kill('SIGTERM');
     await rm(scratch, { recursive: true, force: true });

@@ -93,7 +93,7 @@ export class App {
     const dir = resolve(options.dir);
     const config = await loadConfig(dir);
     await removeStaleBuilds(dir);
-    const storage = await Storage.open({ dataDir: resolve(options.dataDir ?? join(dir, '.lode', 'data')) });
+    const storage = await Storage.open({ dataDir: resolve(options.dataDir ?? join(dir, '.lode', 'data')), ...config.storage });
     const app = new App(dir, storage, config, options);
     try {
       const first = await app.reload();

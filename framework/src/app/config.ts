@@ -13,6 +13,7 @@ export interface AppConfig {
   /** Folder served as static files, relative to the app folder. */
   static: string | undefined;
   realtime: RealtimeConfig;
+  storage: StorageConfig;
   /** How long the change log keeps entries (replay, resume), in ms: Harper's `logging.auditRetention`. */
   logRetentionMs: number;
 }
@@ -25,6 +26,14 @@ export interface RealtimeConfig {
   /** A subscriber further behind than this many events is closed (the client resumes). */
   maxQueuedEvents: number;
 }
+
+export interface StorageConfig {
+  /** Commits do not wait for the disk to sync; the data directory is synced every `flushIntervalMs`. */
+  writeAsync: boolean;
+  flushIntervalMs: number;
+}
+
+export const defaultStorage: StorageConfig = { writeAsync: false, flushIntervalMs: 1000 };
 
 export const defaultRealtime: RealtimeConfig = { heartbeatMs: 15_000, maxBufferedBytes: 1024 * 1024, maxQueuedEvents: 10_000 };
 export const DEFAULT_LOG_RETENTION_MS = 3 * 24 * 60 * 60 * 1000;
@@ -62,6 +71,15 @@ function realtimeOf(config: Raw): RealtimeConfig {
   };
 }
 
+function storageOf(config: Raw): StorageConfig {
+  const storage = section(config, 'storage');
+  if (storage.writeAsync !== undefined && typeof storage.writeAsync !== 'boolean') throw new LodeError('BAD_REQUEST', 'config.yaml: storage.writeAsync must be true or false');
+  return {
+    writeAsync: storage.writeAsync ?? defaultStorage.writeAsync,
+    flushIntervalMs: storage.flushInterval === undefined ? defaultStorage.flushIntervalMs : durationOf(storage.flushInterval, 'storage.flushInterval'),
+  };
+}
+
 export const DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024;
 
 export const defaultConfig: AppConfig = {
@@ -70,6 +88,7 @@ export const defaultConfig: AppConfig = {
   rest: { enabled: true, maxBodySize: DEFAULT_MAX_BODY_SIZE },
   static: 'web',
   realtime: defaultRealtime,
+  storage: defaultStorage,
   logRetentionMs: DEFAULT_LOG_RETENTION_MS,
 };
 
@@ -114,6 +133,7 @@ export function parseConfig(text: string): AppConfig {
     rest: { enabled: rest !== undefined && rest !== false, maxBodySize: (maxBodySize as number | undefined) ?? DEFAULT_MAX_BODY_SIZE },
     static: staticRootOf(config.static),
     realtime: realtimeOf(config),
+    storage: storageOf(config),
     logRetentionMs: section(config, 'logging').auditRetention === undefined ? DEFAULT_LOG_RETENTION_MS : durationOf(section(config, 'logging').auditRetention, 'logging.auditRetention'),
   };
 }

@@ -41,9 +41,9 @@ export class DatabaseEnv {
   readonly clock: HybridLogicalClock;
   #lastSeq: number;
 
-  constructor(dataDir: string, name: string, now: () => number) {
+  constructor(dataDir: string, name: string, now: () => number, writeAsync: boolean) {
     this.name = name;
-    this.root = open({ path: join(dataDir, name), maxDbs: 2000 });
+    this.root = open({ path: join(dataDir, name), maxDbs: 2000, noSync: writeAsync });
     this.meta = this.root.openDB<unknown, MetaKey>('meta', {});
     this.log = this.root.openDB<LogRecord, number>('log', { ...recordOptions });
     const highWater = this.meta.get(HLC_KEY);
@@ -116,6 +116,13 @@ export class DatabaseEnv {
     }
     if (doomed.length > 0) await this.transaction(() => doomed.forEach((key) => this.log.removeSync(key)));
     return doomed.length;
+  }
+
+  /** Forces what earlier commits wrote onto the disk (the periodic flush of a `writeAsync` storage). */
+  sync(): Promise<void> {
+    // lmdb-js has `sync` on the root but not in its typings.
+    const root = this.root as RootDatabase & { sync(callback: (error?: Error) => void): void };
+    return new Promise((resolve, reject) => root.sync((error) => (error ? reject(error) : resolve())));
   }
 
   close(): Promise<void> {

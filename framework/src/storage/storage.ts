@@ -11,6 +11,7 @@ import type { Table, TableHost } from './stored-table.js';
 import type { ChangeEntry, SchemaChanges, StorageOptions, StoredTable } from './types.js';
 
 const NODE_ID_FILE = 'node-id';
+const DEFAULT_FLUSH_INTERVAL_MS = 1000;
 const DATABASE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 function changeEntry(database: string, seq: number, record: LogRecord): ChangeEntry {
@@ -47,6 +48,8 @@ export class Storage {
   readonly #listeners = new Set<(entries: ChangeEntry[]) => void>();
   readonly #builds = new Set<Promise<void>>();
   readonly #tableHost: TableHost;
+  readonly #writeAsync: boolean;
+  readonly #flushing: NodeJS.Timeout | undefined;
   #schemaQueue: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | undefined;
 
@@ -56,6 +59,8 @@ export class Storage {
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger ?? consoleLogger;
     this.#tableHost = { nodeId, now: this.#now, emit: (entries) => this.#emit(entries), table: (name) => this.#current.get(name) };
+    this.#writeAsync = options.writeAsync ?? false;
+    this.#flushing = this.#writeAsync ? setInterval(() => void this.#flush(), options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS).unref() : undefined;
   }
 
   static async open(options: StorageOptions): Promise<Storage> {
@@ -127,9 +132,15 @@ export class Storage {
   }
 
   async #close(): Promise<void> {
+    clearInterval(this.#flushing);
     await this.#schemaQueue;
     await Promise.all(this.#builds);
+    if (this.#writeAsync) await this.#flush();
     await Promise.all([...this.#envs.values()].map((env) => env.close()));
+  }
+
+  async #flush(): Promise<void> {
+    await Promise.all([...this.#envs.values()].map((env) => env.sync())).catch((error: unknown) => this.#logger.error('Syncing the data directory to disk failed', error));
   }
 
   #assertOpen(): void {
@@ -140,7 +151,7 @@ export class Storage {
     let env = this.#envs.get(database);
     if (!env) {
       if (!DATABASE_NAME.test(database)) throw new LodeError('INTERNAL', `Invalid database name ${JSON.stringify(database)}`);
-      env = new DatabaseEnv(this.dataDir, database, this.#now);
+      env = new DatabaseEnv(this.dataDir, database, this.#now, this.#writeAsync);
       this.#envs.set(database, env);
     }
     return env;

@@ -43,6 +43,14 @@ export interface StorageOptions {
   now?: () => number;
   /** Where failures of background work (index builds, commit listeners) are reported; default console. */
   logger?: Logger;
+  /**
+   * Harper's `storage.writeAsync`: a commit resolves once LMDB has written it, without waiting for
+   * the disk to sync; the data directory is synced every `flushIntervalMs` instead. A process crash
+   * loses nothing; a power cut can lose the writes of the last interval.
+   */
+  writeAsync?: boolean;
+  /** How often a `writeAsync` storage syncs to disk, ms (default 1000). */
+  flushIntervalMs?: number;
 }
 
 export interface ScanOptions {

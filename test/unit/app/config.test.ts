@@ -62,3 +62,14 @@ logging:
     assert.throws(() => parseConfig(text), (error: LodeError) => error.code === 'BAD_REQUEST' && error.message.includes(key), text);
   }
 });
+
+test("storage.writeAsync and storage.flushInterval (Harper's key), off by default", () => {
+  assert.deepEqual(parseConfig('storage:\n  writeAsync: true\n  flushInterval: 250ms\n').storage, { writeAsync: true, flushIntervalMs: 250 });
+  assert.deepEqual(parseConfig('rest: true\n').storage, { writeAsync: false, flushIntervalMs: 1000 });
+  for (const [text, key] of [
+    ['storage:\n  writeAsync: yes please\n', 'storage.writeAsync'],
+    ['storage:\n  flushInterval: never\n', 'storage.flushInterval'],
+  ] as const) {
+    assert.throws(() => parseConfig(text), (error: LodeError) => error.code === 'BAD_REQUEST' && error.message.includes(key), text);
+  }
+});
