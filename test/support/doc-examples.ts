@@ -10,8 +10,11 @@ interface Exchange {
   response: string;
 }
 
-/** The schema and the request/response pairs (`http` then `http-response` blocks) of a doc page, in order. */
-function examplesOf(markdown: string): { schema: string; exchanges: Exchange[] } {
+/**
+ * The schema, the resources (a `ts` block starting `// resources.ts`, if any) and the request/response
+ * pairs (`http` then `http-response` blocks) of a doc page, in order.
+ */
+function examplesOf(markdown: string): { schema: string; resources: string | undefined; exchanges: Exchange[] } {
   const blocks = [...markdown.matchAll(/^```([\w-]+)\n([\s\S]*?)^```$/gm)].map((match) => ({ lang: match[1]!, text: match[2]! }));
   const exchanges: Exchange[] = [];
   blocks.forEach((block, index) => {
@@ -21,7 +24,8 @@ function examplesOf(markdown: string): { schema: string; exchanges: Exchange[] }
     assert.equal(next?.lang, expected, `the ${block.lang} block "${block.text.split('\n')[0]}" is followed by an ${expected} block`);
     exchanges.push({ kind: block.lang, request: block.text, response: next.text });
   });
-  return { schema: blocks.find((block) => block.lang === 'graphql')?.text ?? '', exchanges };
+  const resources = blocks.find((block) => block.lang === 'ts' && block.text.startsWith('// resources.ts'))?.text;
+  return { schema: blocks.find((block) => block.lang === 'graphql')?.text ?? '', resources, exchanges };
 }
 
 /** Splits `first line / headers / blank line / body`. */
@@ -66,9 +70,9 @@ export type BodyCheck = (res: Response, body: Buffer, documented: string, label:
  * status and each documented header must match, and `checkBody` compares documented bodies.
  */
 export async function replayDocExamples(page: string, checkBody: BodyCheck): Promise<void> {
-  const { schema, exchanges } = examplesOf(readFileSync(new URL(`../../docs/${page}`, import.meta.url), 'utf8'));
+  const { schema, resources, exchanges } = examplesOf(readFileSync(new URL(`../../docs/${page}`, import.meta.url), 'utf8'));
   assert.ok(exchanges.length >= 4, `found ${exchanges.length} examples`);
-  const app = await startTestApp({ files: { 'schema.graphql': schema } });
+  const app = await startTestApp({ files: { 'schema.graphql': schema, ...(resources !== undefined && { 'resources.ts': resources }) } });
   try {
     for (const { kind, request, response } of exchanges) {
       if (kind === 'sse') {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ContextStore, ResourceRegistry } from '../resources/index.js';
+import { ContextStore, ResourceRegistry, runTransaction, type TransactionBody } from '../resources/index.js';
 import { formatDiagnostic, type Diagnostic } from '../schema/index.js';
 import { RealtimeHub } from '../realtime/index.js';
 import { Storage } from '../storage/index.js';
@@ -117,6 +117,11 @@ export class App {
 
   get config(): AppConfig {
     return this.#config;
+  }
+
+  /** `transaction(fn)` from outside the app's resource code (scripts, tests): see docs/transactions.md. */
+  transaction<T>(body: TransactionBody<T>): Promise<T> {
+    return runTransaction(this.contexts, body);
   }
 
   /** Builds the next generation from the files on disk; on failure the current one keeps serving. */

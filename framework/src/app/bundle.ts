@@ -7,7 +7,7 @@ const frameworkIndexUrl = new URL('../index.js', import.meta.url).href;
 
 /**
  * `import … from 'lode'` in app code resolves to this generated module: the framework's public
- * API, with `tables`, `databases` and `getContext` replaced by the loading generation's own.
+ * API, with `tables`, `databases`, `getContext` and `transaction` replaced by the loading generation's own.
  */
 function lodeLinkPlugin(runtimeKey: string): Plugin {
   return {
@@ -22,6 +22,7 @@ function lodeLinkPlugin(runtimeKey: string): Plugin {
           'export const tables = runtime.tables;',
           'export const databases = runtime.databases;',
           'export const getContext = runtime.getContext;',
+          'export const transaction = runtime.transaction;',
         ].join('\n'),
         loader: 'js',
       }));

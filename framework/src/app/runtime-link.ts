@@ -1,11 +1,12 @@
 import type { LodeError } from '../errors/index.js';
-import type { RequestContext, Resource } from '../resources/index.js';
+import type { RequestContext, Resource, TransactionFunction } from '../resources/index.js';
 
 /** What `import { … } from 'lode'` means inside an app's resource code: that app's live generation. */
 export interface LodeRuntime {
   tables: Record<string, unknown>;
   databases: Record<string, Record<string, unknown>>;
   getContext: () => RequestContext | undefined;
+  transaction: TransactionFunction;
   Resource: typeof Resource;
   LodeError: typeof LodeError;
 }

@@ -12,6 +12,7 @@ export const errorCatalog = {
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this resource' },
   NOT_ACCEPTABLE: { status: 406, title: 'None of the accepted content types can be produced' },
   CONFLICT: { status: 409, title: 'A record with this id already exists' },
+  WRITE_CONFLICT: { status: 409, title: 'A record changed while the transaction was writing it' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is larger than the limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body content type is not supported' },
   METHOD_NOT_IMPLEMENTED: { status: 501, title: 'The HTTP method is not implemented' },

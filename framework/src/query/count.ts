@@ -1,4 +1,4 @@
-import type { Key, StoredTable } from '../storage/index.js';
+import type { Key, ReadableTable } from '../storage/index.js';
 import type { Source } from './plan.js';
 import { idSet, ids, isKey, type JoinKeys } from './sources.js';
 
@@ -7,7 +7,7 @@ import { idSet, ids, isKey, type JoinKeys } from './sources.js';
  * counts for one equality or range, otherwise by intersecting id sets. Undefined when a set would
  * be too large to hold, so the caller counts rows instead.
  */
-export function countFromIndexes(table: StoredTable, source: Source, others: Source[], joins: JoinKeys): number | undefined {
+export function countFromIndexes(table: ReadableTable, source: Source, others: Source[], joins: JoinKeys): number | undefined {
   if (others.length === 0) {
     switch (source.kind) {
       case 'scan':

@@ -1,6 +1,6 @@
 import { LodeError } from '../errors/index.js';
 import type { AttributeDef } from '../schema/index.js';
-import type { IndexRange, Key, StoredTable } from '../storage/index.js';
+import type { IndexRange, Key, ReadableTable } from '../storage/index.js';
 import type { Condition, Expression, ParsedQuery } from './ast.js';
 import { matches } from './match.js';
 import { operandOf } from './operands.js';
@@ -40,7 +40,7 @@ function narrow(range: IndexRange, comparator: string, value: number): IndexRang
 
 /** Chooses sources for a query over one table from its indexes, and builds its row filter. */
 export class Planner {
-  readonly table: StoredTable;
+  readonly table: ReadableTable;
   readonly relations: Relations;
   readonly joins: JoinKeys = new WeakMap();
   readonly #run: SubQuery;
@@ -49,7 +49,7 @@ export class Planner {
   readonly #joinGroups = new Map<Condition, Condition[]>();
   readonly #estimates = new Map<Source, number>();
 
-  constructor(table: StoredTable, relations: Relations, run: SubQuery) {
+  constructor(table: ReadableTable, relations: Relations, run: SubQuery) {
     this.table = table;
     this.relations = relations;
     this.#run = run;

@@ -1,6 +1,6 @@
 import { LodeError } from '../errors/index.js';
 import type { AttributeDef, RelationshipDef } from '../schema/index.js';
-import type { Key, StoredTable, TableIndex } from '../storage/index.js';
+import type { Key, ReadableTable, TableIndex } from '../storage/index.js';
 import type { Condition, Expression } from './ast.js';
 import { own, type Row } from './order.js';
 import { isKey } from './sources.js';
@@ -9,13 +9,13 @@ import { isKey } from './sources.js';
 export interface Relationship {
   name: string;
   definition: RelationshipDef;
-  target: StoredTable;
+  target: ReadableTable;
   /** Many related records (an array foreign key, or `to:` one-to-many) rather than at most one. */
   many: boolean;
 }
 
 /** Runs a condition against another table and returns the rows it matches (the inner side of a join). */
-export type SubQuery = (table: StoredTable, where: Expression) => Iterable<Row>;
+export type SubQuery = (table: ReadableTable, where: Expression) => Iterable<Row>;
 
 /** The rows on the other side of a join condition, as keys of this table's foreign key or primary key. */
 export interface JoinMatch {
@@ -36,18 +36,18 @@ function badPath(condition: { attribute: string[]; position?: number }, message:
 
 /** Follows `@relationship` attributes of one table for conditions, nested selects and sorts. */
 export class Relations {
-  readonly #table: StoredTable;
-  readonly #records: Map<StoredTable, Map<Key, Row | undefined>>;
-  readonly #others: Map<StoredTable, Relations>;
+  readonly #table: ReadableTable;
+  readonly #records: Map<ReadableTable, Map<Key, Row | undefined>>;
+  readonly #others: Map<ReadableTable, Relations>;
 
-  constructor(table: StoredTable, shared?: Relations) {
+  constructor(table: ReadableTable, shared?: Relations) {
     this.#table = table;
     this.#records = shared ? shared.#records : new Map();
     this.#others = shared ? shared.#others : new Map();
   }
 
   /** The relations of a related table, sharing this query's record cache. */
-  of(table: StoredTable): Relations {
+  of(table: ReadableTable): Relations {
     if (table === this.#table) return this;
     let relations = this.#others.get(table);
     if (!relations) this.#others.set(table, (relations = new Relations(table, this)));
@@ -133,7 +133,7 @@ export class Relations {
     return relationship.target.index(attribute);
   }
 
-  #record(target: StoredTable, key: Key): Row | undefined {
+  #record(target: ReadableTable, key: Key): Row | undefined {
     let cache = this.#records.get(target);
     if (!cache) this.#records.set(target, (cache = new Map()));
     if (cache.has(key)) return cache.get(key);

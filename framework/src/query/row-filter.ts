@@ -1,5 +1,5 @@
 import { LodeError } from '../errors/index.js';
-import type { StoredTable } from '../storage/index.js';
+import type { ReadableTable } from '../storage/index.js';
 import type { Expression } from './ast.js';
 import type { Row } from './order.js';
 import { Planner } from './planner.js';
@@ -14,7 +14,7 @@ function hasPath(expression: Expression): boolean {
  * subscriptions). Conditions through relationships are refused: a change to a related record
  * would change the answer without a change to this one.
  */
-export function rowFilter(table: StoredTable, where: Expression): (row: Row) => boolean {
+export function rowFilter(table: ReadableTable, where: Expression): (row: Row) => boolean {
   if (hasPath(where)) {
     throw new LodeError('BAD_REQUEST', 'Conditions through relationships cannot filter a subscription', {
       errors: [{ path: 'query', message: 'relationship paths are not supported in subscriptions' }],

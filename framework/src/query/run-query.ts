@@ -1,5 +1,5 @@
 import { LodeError } from '../errors/index.js';
-import type { StoredTable } from '../storage/index.js';
+import type { ReadableTable } from '../storage/index.js';
 import type { Expression, ParsedQuery } from './ast.js';
 import { countFromIndexes } from './count.js';
 import { rowOrder, sortRuns, sortValue, topK, type Row } from './order.js';
@@ -11,7 +11,7 @@ import { matchingRows } from './sources.js';
 
 export type QueryOutcome = { kind: 'rows'; rows: Iterable<unknown>; plan: QueryPlan } | { kind: 'value'; value: unknown };
 
-function notAnchored(table: StoredTable): LodeError {
+function notAnchored(table: ReadableTable): LodeError {
   const indexed = table.def.attributes.filter((attribute) => table.indexStatus(attribute.name) === 'ready').map((attribute) => attribute.name);
   return new LodeError('BAD_REQUEST', `A query on ${table.def.name} needs a condition on an indexed attribute (add @indexed in the schema)${indexed.length ? `; indexed: ${indexed.join(', ')}` : ''}`, {
     errors: [{ path: 'query', message: 'no condition on an @indexed attribute or the primary key' }],
@@ -94,7 +94,7 @@ function topLevel(where: Expression): Expression[] {
  * as the source (or index order when a sort and limit make that cheaper), every condition as a
  * filter, then sort, window and projection. Results are lazy unless a sort needs them all.
  */
-export function runQuery(table: StoredTable, query: ParsedQuery, relations: Relations = new Relations(table)): QueryOutcome {
+export function runQuery(table: ReadableTable, query: ParsedQuery, relations: Relations = new Relations(table)): QueryOutcome {
   const planner = new Planner(table, relations, (target, where) => matchingRowsOf(target, where, relations.of(target)));
   const { where } = query;
   if (where) planner.groupJoins(where);
@@ -141,7 +141,7 @@ export function runQuery(table: StoredTable, query: ParsedQuery, relations: Rela
 }
 
 /** The rows of another table matching a condition: the inner side of a relationship join. */
-function matchingRowsOf(table: StoredTable, where: Expression, relations: Relations): Iterable<Row> {
+function matchingRowsOf(table: ReadableTable, where: Expression, relations: Relations): Iterable<Row> {
   const outcome = runQuery(table, { where, count: false, explain: false }, relations);
   return outcome.kind === 'rows' ? (outcome.rows as Iterable<Row>) : [];
 }

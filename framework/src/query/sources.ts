@@ -1,4 +1,4 @@
-import type { Key, StoredTable } from '../storage/index.js';
+import type { Key, ReadableTable } from '../storage/index.js';
 import type { Source } from './plan.js';
 import type { Row } from './order.js';
 
@@ -27,7 +27,7 @@ function* concat(parts: Iterable<Key>[]): Iterable<Key> {
 }
 
 /** Whether a source can list an id more than once (array attributes, OR branches, joins). */
-function repeats(table: StoredTable, source: Source): boolean {
+function repeats(table: ReadableTable, source: Source): boolean {
   switch (source.kind) {
     case 'index':
     case 'indexRange':
@@ -40,7 +40,7 @@ function repeats(table: StoredTable, source: Source): boolean {
   }
 }
 
-function rawIds(table: StoredTable, source: Source, joins: JoinKeys): Iterable<Key> | undefined {
+function rawIds(table: ReadableTable, source: Source, joins: JoinKeys): Iterable<Key> | undefined {
   switch (source.kind) {
     case 'primaryKey':
       return isKey(source.key) ? [source.key] : [];
@@ -68,21 +68,21 @@ function rawIds(table: StoredTable, source: Source, joins: JoinKeys): Iterable<K
 }
 
 /** The candidate ids of a source, each once; undefined for a scan, which reads records directly. */
-export function ids(table: StoredTable, source: Source, joins: JoinKeys): Iterable<Key> | undefined {
+export function ids(table: ReadableTable, source: Source, joins: JoinKeys): Iterable<Key> | undefined {
   const found = rawIds(table, source, joins);
   return found && repeats(table, source) ? unique(found) : found;
 }
 
-function* scannedIds(table: StoredTable): Iterable<Key> {
+function* scannedIds(table: ReadableTable): Iterable<Key> {
   for (const entry of table.scan()) yield entry.id;
 }
 
-function* scanned(table: StoredTable, descending: boolean, predicate: ((row: Row) => boolean) | undefined): Iterable<Row> {
+function* scanned(table: ReadableTable, descending: boolean, predicate: ((row: Row) => boolean) | undefined): Iterable<Row> {
   for (const entry of table.scan({ reverse: descending })) if (!predicate || predicate(entry.value)) yield entry.value;
 }
 
 /** An id set, or undefined when the source holds more ids than is worth keeping in memory. */
-export function idSet(table: StoredTable, source: Source, joins: JoinKeys): Set<Key> | undefined {
+export function idSet(table: ReadableTable, source: Source, joins: JoinKeys): Set<Key> | undefined {
   const found = rawIds(table, source, joins);
   if (!found) return undefined;
   const set = new Set<Key>();
@@ -99,7 +99,7 @@ export function idSet(table: StoredTable, source: Source, joins: JoinKeys): Set<
  * skipped before their records are read and decoded.
  */
 export function* matchingRows(
-  table: StoredTable,
+  table: ReadableTable,
   source: Source,
   predicate: ((row: Row) => boolean) | undefined,
   intersect: Source[],

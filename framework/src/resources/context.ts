@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Transaction } from '../storage/index.js';
 
 /** Request headers, lower-cased names. */
 export type RequestHeaders = ReadonlyMap<string, string>;
@@ -23,6 +24,13 @@ export interface RequestContext {
    * under the context end with it, even inside a `connect` generator that is waiting on them.
    */
   signal?: AbortSignal;
+  /**
+   * The transaction table reads and writes under this context join. An HTTP request (and
+   * `transaction()`) gets one on first use, committed before the response is sent.
+   */
+  transaction?: Transaction;
+  /** Whether reads and writes under this context form one transaction (otherwise each write commits at once). */
+  readonly transactional?: boolean;
 }
 
 /** Per-app async context: `getContext()` in user code answers for the request it runs under. */

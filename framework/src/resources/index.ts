@@ -14,10 +14,12 @@ export { TableResource, bindTableResource, type TableResourceClass } from './tab
 export {
   ResourceRegistry,
   collectExports,
-  decodePath,
   isResourceClass,
   type AttributeSummary,
   type CollectedExport,
   type MountedResource,
   type RouteMatch,
 } from './registry.js';
+export { bindRoute, decodePath, declaredPath, parseRoute, routeOf, type RouteBinding, type RoutePattern } from './route-pattern.js';
+export { runInTransaction, runTransaction, transactionOf, type TransactionBody, type TransactionFunction } from './transaction-scope.js';
+export type { UpdatableMethods, UpdatableRecord } from './updatable-record.js';

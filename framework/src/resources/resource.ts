@@ -14,6 +14,14 @@ export interface RequestTarget {
   isCollection: boolean;
   /** Where a real-time stream resumes: SSE's `Last-Event-ID` header (WebSocket clients use `?resume=`). */
   resume?: string;
+  /**
+   * The URL-decoded values a `static path` pattern bound, by name: `/widget/:id/action/:action` on
+   * `/widget/7/action/run` gives `{ id: '7', action: 'run' }` (and `id` is also the coerced `id`).
+   * Undefined for resources mounted at an export name.
+   */
+  params?: Record<string, string>;
+  /** What a bare `*` at the end of a `static path` matched, decoded, slashes kept (`''` for none). */
+  wildcard?: string;
 }
 
 export const resourceMethods = ['get', 'put', 'patch', 'post', 'delete'] as const;

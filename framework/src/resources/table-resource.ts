@@ -1,9 +1,11 @@
 import { LodeError } from '../errors/index.js';
 import { parseQuery, parseQueryObject, runQuery, type QueryObject } from '../query/index.js';
 import { subscribeRequest, type RealtimeHub, type Subscription } from '../realtime/index.js';
-import type { Key, RecordEntry, StoredTable } from '../storage/index.js';
+import type { Key, ReadableTable, RecordEntry, StoredTable } from '../storage/index.js';
 import type { ContextStore, RequestContext } from './context.js';
 import { Resource, type RequestTarget, type ResourceId } from './resource.js';
+import { transactionOf } from './transaction-scope.js';
+import { updatableRecord, type UpdatableRecord } from './updatable-record.js';
 
 type TargetOrId = RequestTarget | ResourceId;
 type MaybePromise<T> = T | Promise<T>;
@@ -34,24 +36,31 @@ export class TableResource extends Resource {
   /** Typed as possibly async so subclasses can override it with `static async get`; the table's own read is synchronous. */
   static get(target: TargetOrId, context?: RequestContext): MaybePromise<Record<string, unknown> | Iterable<Record<string, unknown>> | undefined> {
     const id = this.idOf(target);
-    if (id === undefined) {
-      if (isTarget(target) && target.search !== '') return this.search(target.search);
-      return this.scanValues();
-    }
-    const entry = this.table.get(id);
-    if (!entry) return undefined;
     const ctx = context ?? this.contexts.getContext();
-    if (ctx) ctx.record = { value: entry.value, version: entry.version };
+    if (id === undefined) {
+      if (isTarget(target) && target.search !== '') return this.search(target.search, ctx);
+      return this.scanValues(ctx);
+    }
+    const txn = transactionOf(ctx);
+    const entry = txn ? txn.get(this.table, id) : this.table.get(id);
+    if (!entry) return undefined;
+    // A record this transaction has written has no stored version yet, so no ETag.
+    if (ctx && entry.version !== 0) ctx.record = { value: entry.value, version: entry.version };
     return entry.value;
   }
 
-  static async put(target: TargetOrId, data: unknown, _context?: RequestContext): Promise<void> {
-    await this.table.put(this.requireId(target, 'PUT'), data);
+  static async put(target: TargetOrId, data: unknown, context?: RequestContext): Promise<void> {
+    const id = this.requireId(target, 'PUT');
+    const txn = transactionOf(context ?? this.contexts.getContext());
+    if (txn) txn.put(this.table, id, data);
+    else await this.table.put(id, data);
   }
 
-  static async patch(target: TargetOrId, data: unknown, _context?: RequestContext): Promise<void> {
-    const updated = await this.table.patch(this.requireId(target, 'PATCH'), data);
-    if (!updated) throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(this.idOf(target))}`);
+  static async patch(target: TargetOrId, data: unknown, context?: RequestContext): Promise<void> {
+    const id = this.requireId(target, 'PATCH');
+    const txn = transactionOf(context ?? this.contexts.getContext());
+    const updated = txn ? txn.patch(this.table, id, data) : (await this.table.patch(id, data)) !== undefined;
+    if (!updated) throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(id)}`);
   }
 
   /** Creates a record; over HTTP the answer is 201 with `Location` pointing at the new record. */
@@ -61,36 +70,59 @@ export class TableResource extends Resource {
         headers: { Allow: 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS' },
       });
     }
-    const entry = await this.table.create(data);
     const ctx = context ?? this.contexts.getContext();
+    const created = await this.create(data, ctx);
     if (ctx) {
       ctx.status = 201;
       const collection = ctx.url.endsWith('/') ? ctx.url : `${ctx.url}/`;
-      ctx.responseHeaders.Location = `${collection}${encodeURIComponent(String(entry.id))}`;
+      ctx.responseHeaders.Location = `${collection}${encodeURIComponent(String(this.primaryKeyOf(created)))}`;
     }
-    return entry.value;
+    return created;
   }
 
-  static async create(record: unknown): Promise<Record<string, unknown>> {
-    return (await this.table.create(record)).value;
+  /** Inserts a record with a new id (or the one it carries: 409 if that one is taken). */
+  static async create(record: unknown, context?: RequestContext): Promise<Record<string, unknown>> {
+    const txn = transactionOf(context ?? this.contexts.getContext());
+    return txn ? txn.create(this.table, record) : (await this.table.create(record)).value;
   }
 
-  static async delete(target: TargetOrId, _context?: RequestContext): Promise<void> {
+  static async delete(target: TargetOrId, context?: RequestContext): Promise<void> {
     const id = this.requireId(target, 'DELETE');
-    if (!(await this.table.delete(id))) {
-      throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(id)}`);
+    const txn = transactionOf(context ?? this.contexts.getContext());
+    const deleted = txn ? txn.delete(this.table, id) : await this.table.delete(id);
+    if (!deleted) throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(id)}`);
+  }
+
+  /**
+   * The record at `target` to change in place, written when the transaction commits: set its
+   * attributes (`record.status = 'shipped'`), or `addTo`/`subtractFrom` a counter, which never
+   * loses a concurrent increment. Needs a transaction: a request's, or `transaction()`'s.
+   */
+  static update(target: TargetOrId, context?: RequestContext): UpdatableRecord {
+    const id = this.requireId(target, 'update');
+    const txn = transactionOf(context ?? this.contexts.getContext());
+    if (!txn) {
+      throw new LodeError('INTERNAL', `${this.table.name}.update() needs a transaction: call it while handling a request, or inside transaction(async () => …)`);
     }
+    return updatableRecord(this.table, txn, id);
   }
 
   /**
    * Runs a query in Harper's URL grammar (`'category=books&price=lt=20&sort(-price)&limit(10)'`) or
    * as a query object (`{ conditions: [{ attribute: 'category', value: 'books' }], limit: 10 }`):
-   * the matching records, lazily, or `{ count }` for `count` and the plan for `explain`.
+   * the matching records, lazily, or `{ count }` for `count` and the plan for `explain`. Inside a
+   * transaction it sees the transaction's own writes.
    */
-  static search(query: string | QueryObject): Iterable<Record<string, unknown>> | Record<string, unknown> {
+  static search(query: string | QueryObject, context?: RequestContext): Iterable<Record<string, unknown>> | Record<string, unknown> {
     const parsed = typeof query === 'string' ? parseQuery(query.startsWith('?') ? query.slice(1) : query) : parseQueryObject(query);
-    const outcome = runQuery(this.table, parsed);
+    const outcome = runQuery(this.readable(context), parsed);
     return outcome.kind === 'rows' ? (outcome.rows as Iterable<Record<string, unknown>>) : (outcome.value as Record<string, unknown>);
+  }
+
+  /** The table as the transaction of `context` (or the current one) reads it. */
+  private static readable(context: RequestContext | undefined): ReadableTable {
+    const txn = transactionOf(context ?? this.contexts.getContext());
+    return txn ? txn.view(this.table) : this.table;
   }
 
   /**
@@ -114,8 +146,11 @@ export class TableResource extends Resource {
   }
 
   /** Sends `message` to the record's subscribers (and the table's) without storing it; it replays and replicates. */
-  static async publish(target: TargetOrId, message: unknown, _context?: RequestContext): Promise<void> {
-    await this.table.publish(this.requireId(target, 'publish'), message);
+  static async publish(target: TargetOrId, message: unknown, context?: RequestContext): Promise<void> {
+    const id = this.requireId(target, 'publish');
+    const txn = transactionOf(context ?? this.contexts.getContext());
+    if (txn) txn.publish(this.table, id, message);
+    else await this.table.publish(id, message);
   }
 
   /** Number of records in the table. */
@@ -146,17 +181,18 @@ export class TableResource extends Resource {
     return id;
   }
 
-  private static *scanValues(): Iterable<Record<string, unknown>> {
-    for (const entry of this.table.scan()) yield entry.value;
+  private static *scanValues(context: RequestContext | undefined): Iterable<Record<string, unknown>> {
+    for (const entry of this.readable(context).scan()) yield entry.value;
   }
 }
 
 /** `tables.X` as generated types declare it: constructible, so app classes can extend it. */
 export type TableResourceClass<Row = Record<string, unknown>> = (new () => TableResource) &
-  Omit<typeof TableResource, 'get' | 'post' | 'create'> & {
+  Omit<typeof TableResource, 'get' | 'post' | 'create' | 'update'> & {
   get(target: TargetOrId, context?: RequestContext): MaybePromise<Row | Iterable<Row> | undefined>;
   post(target: TargetOrId, data: Partial<Row>, context?: RequestContext): Promise<Row>;
-  create(record: Partial<Row>): Promise<Row>;
+  create(record: Partial<Row>, context?: RequestContext): Promise<Row>;
+  update(target: TargetOrId, context?: RequestContext): UpdatableRecord<Row>;
 };
 
 /** A fresh subclass per generation, bound to the table (whose storage identity survives reloads). */

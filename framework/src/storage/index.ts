@@ -1,9 +1,11 @@
 export { Storage } from './storage.js';
+export { Transaction } from './transaction.js';
 export type {
   ChangeEntry,
   IndexRange,
   IndexStatus,
   Key,
+  ReadableTable,
   RecordEntry,
   ScanOptions,
   SchemaChanges,

@@ -9,8 +9,10 @@ import { coerceKeyFor, isKeyOf, keyKind, ownValue, timestampValue, type KeyKind 
 import { ReadyIndex } from './table-index.js';
 import type { ChangeEntry, IndexRange, IndexStatus, Key, RecordEntry, ScanOptions, StoredTable, TableIndex } from './types.js';
 import { validateRecord } from './validate.js';
+import { commitWrites } from './commit.js';
+import { withIncrements, writeConflict, type ResolvedWrite, type Value, type WriteOp, type WriteTarget } from './write-op.js';
 
-type Value = Record<string, unknown>;
+const MAX_CREATE_ATTEMPTS = 3;
 
 /** The DBIs a table lives in; rebound when a new schema generation moves the table. */
 export interface TableStores {
@@ -30,7 +32,7 @@ export interface TableHost {
 const NO_KEYS: IndexKey[] = [];
 
 /** A table's records, secondary indexes and writes (each write is one LMDB transaction with its log entry). */
-export class Table implements StoredTable {
+export class Table implements StoredTable, WriteTarget {
   #def: TableDef;
   #stores: TableStores;
   readonly #host: TableHost;
@@ -41,6 +43,7 @@ export class Table implements StoredTable {
   #keyKind: KeyKind = 'any';
   #createdTime: AttributeDef[] = [];
   #updatedTime: AttributeDef[] = [];
+  #lastReserved = 0;
 
   constructor(def: TableDef, stores: TableStores, host: TableHost) {
     this.#def = def;
@@ -92,66 +95,123 @@ export class Table implements StoredTable {
   }
 
   async put(id: Key, record: unknown): Promise<RecordEntry> {
-    const key = this.#checkKey(id);
-    const value = this.#withKey(validateRecord(this.#def, record, 'full'), key);
-    const change = await this.#stores.env.transaction(() => {
-      const old = this.#stores.records.getEntry(key);
-      return this.#writeRecord(key, value, old);
-    });
-    return this.#committed(change);
+    const [change] = await this.#commitOne(this.preparePut(id, record));
+    return this.#entryOf(change!);
   }
 
   async patch(id: Key, partial: unknown): Promise<RecordEntry | undefined> {
-    const key = this.#checkKey(id);
-    const changes = this.#withKey(validateRecord(this.#def, partial, 'partial'), key);
-    const change = await this.#stores.env.transaction(() => {
-      const old = this.#stores.records.getEntry(key);
-      if (old === undefined) return undefined;
-      const merged = validateRecord(this.#def, { ...old.value, ...changes }, 'full');
-      return this.#writeRecord(key, merged, old);
-    });
-    return change && this.#committed(change);
+    const [change] = await this.#commitOne(this.preparePatch(id, partial));
+    return change && this.#entryOf(change);
   }
 
   async create(record: unknown): Promise<RecordEntry> {
-    const value = validateRecord(this.#def, record, 'full');
-    const pk = this.#def.primaryKey;
-    const given = value[pk] === undefined ? undefined : this.#checkKey(value[pk]);
-    const uuid = given === undefined && (this.#keyKind === 'string' || this.#keyKind === 'any') ? randomUUID() : undefined;
-    const change = await this.#stores.env.transaction(() => {
-      let key: Key;
-      if (given !== undefined) {
-        if (this.#stores.records.doesExist(given)) {
-          throw new LodeError('CONFLICT', `A ${this.name} record with id ${JSON.stringify(given)} already exists`);
-        }
-        key = given;
-      } else {
-        key = uuid ?? this.#nextNumericKey();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [change] = await this.#commitOne(this.prepareCreate(record));
+        return this.#entryOf(change!);
+      } catch (error) {
+        // Only an allocated id can be raced for (a PUT took it first); allocating again resolves it.
+        if (!(error instanceof LodeError && error.code === 'WRITE_CONFLICT') || attempt === MAX_CREATE_ATTEMPTS) throw error;
       }
-      return this.#writeRecord(key, this.#withKey(value, key), undefined);
-    });
-    return this.#committed(change);
+    }
   }
 
   async delete(id: Key): Promise<boolean> {
+    const changes = await this.#commitOne({ kind: 'delete', id: this.#checkKey(id) });
+    return changes.length > 0;
+  }
+
+  async publish(id: Key, message: unknown): Promise<ChangeEntry> {
+    const [change] = await this.#commitOne({ kind: 'message', id: this.#checkKey(id), message });
+    return change!;
+  }
+
+  /** A full record to write at `id`, validated now (before any transaction). */
+  preparePut(id: Key, record: unknown): WriteOp {
     const key = this.#checkKey(id);
-    const change = await this.#stores.env.transaction(() => {
-      const { env, records, tombstones, expires } = this.#stores;
-      const old = records.getEntry(key);
-      if (old === undefined) return undefined;
-      const version = env.nextVersion(old.version ?? 0);
-      records.removeSync(key);
-      tombstones.putSync(key, version);
-      expires?.removeSync(key);
-      this.#updateIndexes(key, old.value, undefined);
-      const origin = this.#host.nodeId;
-      const seq = env.appendLog({ op: 'delete', table: this.name, id: key, version, origin, at: this.#host.now() });
-      const entry: ChangeEntry = { seq, database: env.name, table: this.name, op: 'delete', id: key, version, origin };
-      return entry;
-    });
-    if (!change) return false;
-    this.#host.emit([change]);
-    return true;
+    return { kind: 'put', id: key, value: this.#withKey(validateRecord(this.#def, record, 'full'), key) };
+  }
+
+  /** Changes to merge onto the record at commit, validated now; the merged record is validated at commit. */
+  preparePatch(id: Key, partial: unknown, increments?: ReadonlyMap<string, number>, upsert = false): WriteOp {
+    const key = this.#checkKey(id);
+    return { kind: 'patch', id: key, changes: this.#withKey(validateRecord(this.#def, partial, 'partial'), key), increments, upsert };
+  }
+
+  /** A new record with its id: the given one, a UUID, or the next free integer (reserved in this process). */
+  prepareCreate(record: unknown): WriteOp & { kind: 'create' } {
+    const value = validateRecord(this.#def, record, 'full');
+    const pk = this.#def.primaryKey;
+    if (value[pk] !== undefined) {
+      const id = this.#checkKey(value[pk]);
+      return { kind: 'create', id, value, generated: false };
+    }
+    const id = this.#keyKind === 'string' || this.#keyKind === 'any' ? randomUUID() : this.#reserveNumericKey();
+    return { kind: 'create', id, value: { [pk]: id, ...value }, generated: true };
+  }
+
+  /** The version a conflict check compares: the record's, or 0 while there is none. */
+  versionOf(id: Key): number {
+    return this.#stores.records.getEntry(id)?.version ?? 0;
+  }
+
+  /** Inside the commit: checks `op` against the current record and computes what to store. */
+  resolve(op: WriteOp, expectedVersion: number | undefined): ResolvedWrite | undefined {
+    const { records } = this.#stores;
+    if (op.kind === 'message') return { kind: 'message', key: op.id, message: op.message };
+    if (expectedVersion !== undefined && this.versionOf(op.id) !== expectedVersion) throw writeConflict(this.name, op.id);
+    const old = records.getEntry(op.id);
+    switch (op.kind) {
+      case 'put':
+        return { kind: 'write', key: op.id, value: { ...op.value }, old };
+      case 'create':
+        if (old !== undefined) {
+          if (op.generated) throw writeConflict(this.name, op.id);
+          throw new LodeError('CONFLICT', `A ${this.name} record with id ${JSON.stringify(op.id)} already exists`);
+        }
+        return { kind: 'write', key: op.id, value: { ...op.value }, old };
+      case 'patch': {
+        if (old === undefined && !op.upsert) return undefined;
+        const merged = withIncrements({ ...old?.value, ...op.changes }, op.increments);
+        return { kind: 'write', key: op.id, value: validateRecord(this.#def, merged, 'full'), old };
+      }
+      case 'delete':
+        return old === undefined ? undefined : { kind: 'delete', key: op.id, old };
+    }
+  }
+
+  /** Inside the commit, after every write of it resolved: stores one, with its index and log entries. */
+  apply(write: ResolvedWrite): ChangeEntry {
+    const { env } = this.#stores;
+    const origin = this.#host.nodeId;
+    const at = this.#host.now();
+    if (write.kind === 'write') return this.#writeRecord(write.key, write.value, write.old);
+    if (write.kind === 'message') {
+      const version = env.nextVersion(0);
+      const seq = env.appendLog({ op: 'message', table: this.name, id: write.key, version, origin, at, value: write.message });
+      return { seq, database: env.name, table: this.name, op: 'message', id: write.key, version, origin, value: write.message };
+    }
+    const { records, tombstones, expires } = this.#stores;
+    const version = env.nextVersion(write.old.version ?? 0);
+    records.removeSync(write.key);
+    tombstones.putSync(write.key, version);
+    expires?.removeSync(write.key);
+    this.#updateIndexes(write.key, write.old.value, undefined);
+    const seq = env.appendLog({ op: 'delete', table: this.name, id: write.key, version, origin, at });
+    return { seq, database: env.name, table: this.name, op: 'delete', id: write.key, version, origin };
+  }
+
+  /** Subscribers hear about committed changes from here (once per commit, in commit order). */
+  emitChanges(changes: ChangeEntry[]): void {
+    if (changes.length > 0) this.#host.emit(changes);
+  }
+
+  #commitOne(op: WriteOp): Promise<ChangeEntry[]> {
+    return commitWrites(this.#stores.env, [{ table: this, op }], this);
+  }
+
+  #entryOf(change: ChangeEntry): RecordEntry {
+    return { id: change.id, value: change.value as Value, version: change.version };
   }
 
   scan(options: ScanOptions = {}): Iterable<RecordEntry> {
@@ -180,20 +240,6 @@ export class Table implements StoredTable {
       });
     }
     return index;
-  }
-
-  async publish(id: Key, message: unknown): Promise<ChangeEntry> {
-    const key = this.#checkKey(id);
-    const change = await this.#stores.env.transaction(() => {
-      const { env } = this.#stores;
-      const version = env.nextVersion(0);
-      const origin = this.#host.nodeId;
-      const seq = env.appendLog({ op: 'message', table: this.name, id: key, version, origin, at: this.#host.now(), value: message });
-      const entry: ChangeEntry = { seq, database: env.name, table: this.name, op: 'message', id: key, version, origin, value: message };
-      return entry;
-    });
-    this.#host.emit([change]);
-    return change;
   }
 
   relatedTable(name: string): StoredTable | undefined {
@@ -259,11 +305,6 @@ export class Table implements StoredTable {
     return { seq, database: env.name, table: this.name, op: 'put', id: key, version, origin, value };
   }
 
-  #committed(change: ChangeEntry): RecordEntry {
-    this.#host.emit([change]);
-    return { id: change.id, value: change.value as Value, version: change.version };
-  }
-
   #updateIndexes(key: Key, before: Value | undefined, after: Value | undefined): void {
     for (const index of this.#maintained) {
       const name = index.attribute;
@@ -282,15 +323,19 @@ export class Table implements StoredTable {
     for (const attribute of this.#updatedTime) value[attribute.name] = timestampValue(attribute.type, now);
   }
 
-  /** Auto-increment inside the write transaction, so concurrent creates see each other. */
-  #nextNumericKey(): number {
-    let max = 0;
+  /**
+   * Auto-increment, allocated before the commit so the caller has the id at once: above every stored
+   * key and every id this process reserved, so concurrent creates never pick the same one.
+   */
+  #reserveNumericKey(): number {
+    let max = this.#lastReserved;
     for (const db of [this.#stores.records, this.#stores.tombstones] as Database<unknown, Key>[]) {
       for (const key of db.getKeys({ reverse: true, limit: 1 })) {
         if (typeof key === 'number' && key > max) max = Math.floor(key);
       }
     }
-    return max + 1;
+    this.#lastReserved = max + 1;
+    return this.#lastReserved;
   }
 
   #checkKey(id: unknown): Key {

@@ -1,7 +1,7 @@
-import type { Database } from 'lmdb';
+import type { Database, RangeIterable } from 'lmdb';
 import type { AttributeDef } from '../schema/index.js';
 import type { IndexHandle } from './index-handle.js';
-import { isAmbiguousKey, lookupKey, type IndexKey } from './index-keys.js';
+import { indexKeys, isAmbiguousKey, lookupKey, type IndexKey } from './index-keys.js';
 import { hasRangeableIndexKeys, lookupValue, ownValue } from './keys.js';
 import type { IndexRange, Key, TableIndex } from './types.js';
 
@@ -51,12 +51,31 @@ export class ReadyIndex implements TableIndex {
   }
 
   range(range: IndexRange, descending = false): Iterable<Key> {
+    return this.rangeEntries(range, descending).map(({ id }) => id);
+  }
+
+  /** `range` with each id's index key, for merging other entries into index order. */
+  rangeEntries(range: IndexRange, descending = false): RangeIterable<{ key: number; id: Key }> {
     const lower = range.lower ?? -Infinity;
     const upper = range.upper ?? Infinity;
     const options = descending
       ? { start: upper, end: lower, reverse: true, exclusiveStart: range.upper !== undefined && range.inclusiveUpper !== true, inclusiveEnd: range.exclusiveLower !== true }
       : { start: lower, end: upper, exclusiveStart: range.exclusiveLower === true, inclusiveEnd: range.upper === undefined || range.inclusiveUpper === true };
-    return this.#handle.db.getRange(options).map(({ value }) => value);
+    return this.#handle.db.getRange(options).map(({ key, value }) => ({ key: key as number, id: value }));
+  }
+
+  /** The index keys a record is listed under. */
+  keysOf(record: Record<string, unknown>): IndexKey[] {
+    return indexKeys(ownValue(record, this.attribute));
+  }
+
+  /** Whether `ids(value)` lists a record with these values (for records not yet in the index). */
+  matches(record: Record<string, unknown>, value: unknown): boolean {
+    const lookup = this.#key(value);
+    if (!lookup || !this.keysOf(record).includes(lookup.key)) return false;
+    if (!isAmbiguousKey(lookup.key)) return true;
+    const actual = ownValue(record, this.attribute);
+    return actual === lookup.wanted || (Array.isArray(actual) && actual.includes(lookup.wanted));
   }
 
   countRange(range: IndexRange): number {

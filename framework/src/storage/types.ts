@@ -83,16 +83,26 @@ export interface TableIndex {
   entries(): number;
 }
 
-export interface StoredTable {
+/** What a query reads of a table: a stored table, or a transaction's view of one with its pending writes. */
+export interface ReadableTable {
   readonly name: string;
   readonly def: TableDef;
   coerceKey(raw: string): Key;
   get(id: Key): RecordEntry | undefined;
+  scan(options?: ScanOptions): Iterable<RecordEntry>;
+  indexStatus(attribute: string): IndexStatus;
+  /** A ready index; 503 while it is building, 400 when the attribute has none. */
+  index(attribute: string): TableIndex;
+  /** Another table of the same storage, by type name: the target of a relationship. */
+  relatedTable(name: string): ReadableTable | undefined;
+  count(): number;
+}
+
+export interface StoredTable extends ReadableTable {
   put(id: Key, record: unknown): Promise<RecordEntry>;
   patch(id: Key, partial: unknown): Promise<RecordEntry | undefined>;
   create(record: unknown): Promise<RecordEntry>;
   delete(id: Key): Promise<boolean>;
-  scan(options?: ScanOptions): Iterable<RecordEntry>;
   byIndex(attribute: string, value: unknown): Iterable<Key>;
   /**
    * Ids whose indexed number (or Date, as epoch ms) lies in a range, in index order. Only for
@@ -100,17 +110,12 @@ export interface StoredTable {
    * cannot be answered exactly. An id appears once per matching array element.
    */
   byIndexRange(attribute: string, range: IndexRange): Iterable<Key>;
-  indexStatus(attribute: string): IndexStatus;
-  /** A ready index; 503 while it is building, 400 when the attribute has none. */
-  index(attribute: string): TableIndex;
   whenIndexesReady(): Promise<void>;
   /**
    * Sends `message` to the subscribers of record `id` (and of the table) without storing a record:
    * it is a change-log entry, so it replays and replicates like a write.
    */
   publish(id: Key, message: unknown): Promise<ChangeEntry>;
-  /** Another table of the same storage, by type name: the target of a relationship. */
   relatedTable(name: string): StoredTable | undefined;
-  count(): number;
   expiresAt(id: Key): number | undefined;
 }

@@ -126,28 +126,37 @@ export class HttpServer {
   #serve(exchange: HttpExchange, body: Promise<Buffer> | undefined): Promise<void> | void {
     const routes = this.#options.routes();
     const match = routes.registry.match(exchange.url);
-    if (!match) return this.#serveUnrouted(exchange, routes);
+    if (!match) return this.#serveUnrouted(exchange, routes, body);
+    return this.#serveResource(exchange, routes, match, body);
+  }
+
+  #serveResource(exchange: HttpExchange, routes: RouteTable, match: RouteMatch, body: Promise<Buffer> | undefined): Promise<void> | void {
     if (wantsEventStream(exchange.method, exchange.headers.get('accept'))) {
       return serveEventStream({ exchange, routes, match, options: this.#realtime, logger: this.#options.logger, connections: this.#live });
     }
     const request = restRequest(exchange, routes, match);
     if (body === undefined) return handleRest(request);
     return body.then((received) => {
-      request.body = received;
+      // A POST with nothing in it (no bytes, no content type) is an action without a body, not a malformed one.
+      request.body = received.length === 0 && !exchange.headers.has('content-type') ? undefined : received;
       return handleRest(request);
     });
   }
 
-  async #serveUnrouted(exchange: HttpExchange, routes: RouteTable): Promise<void> {
+  /** `/health`, static files and the resource list (`/`) come first; the default export is the last resort before 404. */
+  async #serveUnrouted(exchange: HttpExchange, routes: RouteTable, body: Promise<Buffer> | undefined): Promise<void> {
     const { method, url } = exchange;
-    if (method !== 'GET' && method !== 'HEAD') throw new LodeError('ROUTE_NOT_FOUND', `No resource at ${url}`);
-    if (url === '/health') return exchange.send(200, { 'Content-Type': 'application/json' }, '{"status":"ok"}', method === 'HEAD');
-    const wantsHtml = (exchange.headers.get('accept') ?? '').includes('text/html');
-    if (url !== '/' || wantsHtml) {
-      const file = await routes.staticFiles?.find(url);
-      if (file) return exchange.send(200, { 'Content-Type': file.contentType }, file.body, method === 'HEAD');
+    if (method === 'GET' || method === 'HEAD') {
+      if (url === '/health') return exchange.send(200, { 'Content-Type': 'application/json' }, '{"status":"ok"}', method === 'HEAD');
+      const wantsHtml = (exchange.headers.get('accept') ?? '').includes('text/html');
+      if (url !== '/' || wantsHtml) {
+        const file = await routes.staticFiles?.find(url);
+        if (file) return exchange.send(200, { 'Content-Type': file.contentType }, file.body, method === 'HEAD');
+      }
+      if (url === '/' && !routes.registry.root) return exchange.send(200, { 'Content-Type': 'application/json' }, jsonCodec.encode(describe(routes)) as string, method === 'HEAD');
     }
-    if (url === '/') return exchange.send(200, { 'Content-Type': 'application/json' }, jsonCodec.encode(describe(routes)) as string, method === 'HEAD');
+    const fallback = routes.registry.fallback(url);
+    if (fallback) return this.#serveResource(exchange, routes, fallback, body);
     throw new LodeError('ROUTE_NOT_FOUND', `No resource at ${url}`);
   }
 

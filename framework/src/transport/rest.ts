@@ -1,8 +1,11 @@
 import { LodeError } from '../errors/index.js';
 import {
   allowedMethods,
+  bindRoute,
   decodePath,
   isResponseLike,
+  routeOf,
+  runInTransaction,
   type MountedResource,
   type RequestContext,
   type RequestHeaders,
@@ -23,8 +26,23 @@ export function methodHasBody(method: string): boolean {
   return bodyMethods.has(method);
 }
 
-/** `'/12'` → id '12', `'/'` → collection, `''` → resource root. */
+/**
+ * `'/12'` → id '12', `'/'` → collection, `''` → resource root. A resource mounted by a `static path`
+ * pattern gets what the pattern binds instead: `params`, `:id` as the id, `*` as `wildcard`, and
+ * what a trailing `*`/`*name` matched as `path`.
+ */
 export function parseTarget(rest: string, query: string, resource: ResourceClass): RequestTarget {
+  const route = routeOf(resource);
+  if (route !== undefined) {
+    // The registry matched the URL with its format suffix; without it (`/w/.csv` → `/w/`) a pattern may no longer match.
+    const bound = bindRoute(route, rest);
+    if (!bound) throw new LodeError('ROUTE_NOT_FOUND', `${rest} does not match the path pattern of the resource`);
+    const raw = bound.params.id;
+    const target: RequestTarget = { path: bound.rest, search: query, isCollection: raw === undefined && rest.endsWith('/'), params: bound.params };
+    if (raw !== undefined) target.id = resource.coerceId ? resource.coerceId(raw) : raw;
+    if (bound.wildcard !== undefined) target.wildcard = bound.wildcard;
+    return target;
+  }
   if (rest === '' || rest === '/') return { path: '', search: query, isCollection: rest === '/' };
   const path = decodePath(rest.slice(1));
   if (path.endsWith('/')) return { path, search: query, isCollection: true };
@@ -60,6 +78,8 @@ export class HttpRequestContext implements RequestContext {
   status?: number;
   record?: { value: object; version: number };
   signal?: AbortSignal;
+  transaction?: RequestContext['transaction'];
+  readonly transactional = true;
   readonly #exchange: HttpExchange;
 
   constructor(exchange: HttpExchange, url: string) {
@@ -140,7 +160,7 @@ export function handleRest(request: RestRequest): Promise<void> | void {
   const data = body === undefined ? undefined : codecForContentType(exchange.headers.get('content-type')).decode(body);
   const context = new HttpRequestContext(exchange, request.url);
   const args = handlerName === 'get' || handlerName === 'delete' ? [target, context] : [target, data, context];
-  const result = routes.contexts.call(context, handler as (...a: unknown[]) => unknown, resource, args);
+  const result = runInTransaction(routes.contexts, context, () => Reflect.apply(handler as (...a: unknown[]) => unknown, resource, args));
   if (isPromiseLike(result)) {
     return Promise.resolve(result).then((value) => (exchange.done ? undefined : respond(request, context, value, target, attribute)));
   }

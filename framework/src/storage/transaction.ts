@@ -1,0 +1,209 @@
+import { LodeError } from '../errors/index.js';
+import { commitWrites } from './commit.js';
+import type { DatabaseEnv } from './database-env.js';
+import type { Table } from './stored-table.js';
+import { keyId, TransactionView, type PendingRow, type PendingSource } from './transaction-view.js';
+import type { ChangeEntry, Key, ReadableTable, RecordEntry, StoredTable } from './types.js';
+import { withIncrements, type PlannedWrite, type Value, type WriteOp } from './write-op.js';
+
+/** A record's pending write: what the transaction will ask the commit to do with it. */
+interface Pending {
+  op: WriteOp & { kind: 'put' | 'patch' | 'create' | 'delete' };
+  /** Only increments: they commute, so another writer's change to the record is no conflict. */
+  commutes: boolean;
+}
+
+/**
+ * One unit of work over the storage: reads see the stored data with this transaction's own writes
+ * laid over them (also in queries), and the writes are committed together, one LMDB transaction per
+ * database, when `commit` is called. Nothing is written before then; `abort` drops everything.
+ *
+ * Concurrency is optimistic. A record the transaction read and then writes must still be at the
+ * version it read when the commit runs, or the commit fails with `WRITE_CONFLICT` (retryable, and
+ * retried by whoever runs the transaction). Blind writes are last-writer-wins; patches merge onto
+ * the record as the commit finds it; increments always commute.
+ */
+export class Transaction implements PendingSource {
+  readonly #pending = new Map<Table, Map<string, Pending>>();
+  readonly #messages: Array<{ table: Table; op: WriteOp }> = [];
+  /** The version of each record when this transaction first read it. */
+  readonly #read = new Map<Table, Map<string, number>>();
+  /** `pendingRows` per table, until the next write changes them. */
+  readonly #rows = new Map<Table, ReadonlyMap<string, PendingRow>>();
+  #state: 'open' | 'committing' | 'done' = 'open';
+
+  get hasWrites(): boolean {
+    return this.#pending.size > 0 || this.#messages.length > 0;
+  }
+
+  get isOpen(): boolean {
+    return this.#state === 'open';
+  }
+
+  /** A record as this transaction sees it; the first read remembers its version for the conflict check. */
+  get(table: StoredTable, id: Key): RecordEntry | undefined {
+    const stored = asTable(table);
+    const entry = this.view(stored).get(id);
+    const reads = mapOf(this.#read, stored);
+    const key = keyId(id);
+    if (!reads.has(key)) reads.set(key, this.#pending.get(stored)?.has(key) ? stored.versionOf(id) : (entry?.version ?? 0));
+    return entry;
+  }
+
+  put(table: StoredTable, id: Key, record: unknown): Value {
+    this.#assertOpen();
+    const stored = asTable(table);
+    const op = stored.preparePut(id, record);
+    this.#set(stored, op.id, { op: op as Pending['op'], commutes: false });
+    return (op as { value: Value }).value;
+  }
+
+  /** False when the record does not exist (as this transaction sees it). */
+  patch(table: StoredTable, id: Key, partial: unknown): boolean {
+    this.#assertOpen();
+    const stored = asTable(table);
+    const op = stored.preparePatch(id, partial) as WriteOp & { kind: 'patch' };
+    const pending = this.#get(stored, op.id);
+    if (pending?.op.kind === 'put' || pending?.op.kind === 'create') {
+      pending.op = { ...pending.op, value: { ...pending.op.value, ...op.changes } };
+      return true;
+    }
+    if (pending?.op.kind === 'patch') {
+      pending.op = { ...pending.op, changes: { ...pending.op.changes, ...op.changes } };
+      pending.commutes = false;
+      return true;
+    }
+    if (this.view(stored).get(op.id) === undefined) return false;
+    this.#set(stored, op.id, { op, commutes: false });
+    return true;
+  }
+
+  /** Adds `delta` to a numeric attribute at commit, onto whatever value it has then (a missing record is created). */
+  increment(table: StoredTable, id: Key, attribute: string, delta: number): void {
+    this.#assertOpen();
+    if (!Number.isFinite(delta)) throw new LodeError('BAD_REQUEST', `addTo/subtractFrom of ${attribute} needs a finite number`);
+    const stored = asTable(table);
+    const pending = this.#get(stored, id);
+    const increments = new Map([[attribute, delta]]);
+    if (pending === undefined || pending.op.kind === 'delete') {
+      const op = stored.preparePatch(id, {}, increments, true);
+      this.#set(stored, op.id, { op: op as Pending['op'], commutes: pending === undefined });
+    } else if (pending.op.kind === 'patch') {
+      const merged = new Map(pending.op.increments);
+      merged.set(attribute, (merged.get(attribute) ?? 0) + delta);
+      pending.op = { ...pending.op, increments: merged };
+    } else {
+      pending.op = { ...pending.op, value: withIncrements(pending.op.value, increments) };
+    }
+  }
+
+  create(table: StoredTable, record: unknown): Value {
+    this.#assertOpen();
+    const stored = asTable(table);
+    const op = stored.prepareCreate(record);
+    if (this.view(stored).get(op.id) !== undefined) {
+      throw new LodeError('CONFLICT', `A ${stored.name} record with id ${JSON.stringify(op.id)} already exists`);
+    }
+    this.#set(stored, op.id, { op, commutes: false });
+    return op.value;
+  }
+
+  /** False when there was no record to delete (as this transaction sees it). */
+  delete(table: StoredTable, id: Key): boolean {
+    this.#assertOpen();
+    const stored = asTable(table);
+    const existed = this.view(stored).get(id) !== undefined;
+    this.#set(stored, id, { op: { kind: 'delete', id }, commutes: false });
+    return existed;
+  }
+
+  publish(table: StoredTable, id: Key, message: unknown): void {
+    this.#assertOpen();
+    this.#messages.push({ table: asTable(table), op: { kind: 'message', id, message } });
+  }
+
+  /** The table as this transaction reads it: the stored table itself until the transaction writes. */
+  view(table: ReadableTable): ReadableTable {
+    return this.hasWrites ? new TransactionView(table, this) : table;
+  }
+
+  pendingRows(table: ReadableTable): ReadonlyMap<string, PendingRow> {
+    const cached = this.#rows.get(table as Table);
+    if (cached) return cached;
+    const rows = new Map<string, PendingRow>();
+    for (const [key, { op }] of this.#pending.get(table as Table) ?? []) {
+      const stored = (table as Table).get(op.id);
+      rows.set(key, { id: op.id, stored, value: valueAfter(op, stored?.value) });
+    }
+    this.#rows.set(table as Table, rows);
+    return rows;
+  }
+
+  /** Writes everything, one LMDB transaction per database; the changes, in commit order. */
+  async commit(): Promise<ChangeEntry[]> {
+    this.#assertOpen();
+    this.#state = 'committing';
+    try {
+      const byDatabase = new Map<DatabaseEnv, PlannedWrite[]>();
+      for (const [table, pending] of this.#pending) {
+        const writes = mapOf(byDatabase, table.stores.env, () => []);
+        const reads = this.#read.get(table);
+        for (const [key, { op, commutes }] of pending) {
+          const read = commutes || op.kind === 'create' ? undefined : reads?.get(key);
+          writes.push(read === undefined ? { table, op } : { table, op, expectedVersion: read });
+        }
+      }
+      for (const { table, op } of this.#messages) mapOf(byDatabase, table.stores.env, () => []).push({ table, op });
+      const changes: ChangeEntry[] = [];
+      for (const [env, writes] of byDatabase) {
+        const first = writes[0]!.table as Table;
+        changes.push(...(await commitWrites(env, writes, first)));
+      }
+      return changes;
+    } finally {
+      this.#state = 'done';
+    }
+  }
+
+  abort(): void {
+    this.#state = 'done';
+  }
+
+  /** A pending write to change in place; the rows cache of its table is dropped. */
+  #get(table: Table, id: Key): Pending | undefined {
+    this.#rows.delete(table);
+    return this.#pending.get(table)?.get(keyId(id));
+  }
+
+  #set(table: Table, id: Key, pending: Pending): void {
+    this.#rows.delete(table);
+    mapOf(this.#pending, table, () => new Map()).set(keyId(id), pending);
+  }
+
+  #assertOpen(): void {
+    if (this.#state !== 'open') throw new LodeError('INTERNAL', 'This transaction has already been committed or aborted');
+  }
+}
+
+function asTable(table: ReadableTable): Table {
+  return table as Table;
+}
+
+function mapOf<K, V>(maps: Map<K, V>, key: K, create: () => V = () => new Map() as V): V {
+  let value = maps.get(key);
+  if (value === undefined) maps.set(key, (value = create()));
+  return value;
+}
+
+/** The record a pending write leaves behind, given the one stored now. */
+function valueAfter(op: Pending['op'], stored: Value | undefined): Value | undefined {
+  switch (op.kind) {
+    case 'put':
+    case 'create':
+      return op.value;
+    case 'patch':
+      return stored === undefined && !op.upsert ? undefined : withIncrements({ ...stored, ...op.changes }, op.increments);
+    case 'delete':
+      return undefined;
+  }
+}

@@ -1,0 +1,54 @@
+import { LodeError } from '../errors/index.js';
+import type { ChangeEntry, Key } from './types.js';
+
+export type Value = Record<string, unknown>;
+
+/**
+ * One write, validated and ready to commit. Patches and increments are merged onto the record as it
+ * is when the commit runs, under the write lock, so concurrent ones never lose each other's changes.
+ */
+export type WriteOp =
+  | { kind: 'put'; id: Key; value: Value }
+  /** `upsert`: a missing record is created from the changes (increments count from 0). */
+  | { kind: 'patch'; id: Key; changes: Value; increments: ReadonlyMap<string, number> | undefined; upsert: boolean }
+  /** `generated`: the id was allocated by Lode, so finding it taken is a race to retry, not the client's conflict. */
+  | { kind: 'create'; id: Key; value: Value; generated: boolean }
+  | { kind: 'delete'; id: Key }
+  | { kind: 'message'; id: Key; message: unknown };
+
+/** What a table does with a write inside the commit; implemented by the storage's tables. */
+export interface WriteTarget {
+  /** Checks the write against the current record (throwing to abort the commit) and computes what to store. */
+  resolve(op: WriteOp, expectedVersion: number | undefined): ResolvedWrite | undefined;
+  apply(write: ResolvedWrite): ChangeEntry;
+}
+
+export interface PlannedWrite {
+  table: WriteTarget;
+  op: WriteOp;
+  /**
+   * The record's version when the transaction first read or wrote it (0: absent); a different one at
+   * commit means another writer got there first. Undefined for writes that commute (increments).
+   */
+  expectedVersion?: number;
+}
+
+export type ResolvedWrite =
+  | { kind: 'write'; key: Key; value: Value; old: { value: Value; version?: number } | undefined }
+  | { kind: 'delete'; key: Key; old: { value: Value; version?: number } }
+  | { kind: 'message'; key: Key; message: unknown };
+
+/** Adds increments to the numbers they apply to (a missing or non-numeric value counts as 0). */
+export function withIncrements(value: Value, increments: ReadonlyMap<string, number> | undefined): Value {
+  if (increments === undefined || increments.size === 0) return value;
+  const result = { ...value };
+  for (const [attribute, delta] of increments) {
+    const current = Object.hasOwn(value, attribute) ? value[attribute] : undefined;
+    result[attribute] = (typeof current === 'number' ? current : 0) + delta;
+  }
+  return result;
+}
+
+export function writeConflict(table: string, id: Key): LodeError {
+  return new LodeError('WRITE_CONFLICT', `The ${table} record ${JSON.stringify(id)} was changed by another write while this transaction was writing it; retry`);
+}
