@@ -6,10 +6,10 @@ import type { Key } from './types.js';
 export interface IndexDb {
   putSync(key: IndexKey, id: Key): void;
   removeSync(key: IndexKey, id: Key): boolean;
-  getValues(key: IndexKey): Iterable<Key>;
+  getValues(key: IndexKey, options?: RangeOptions): Iterable<Key>;
   getRange(options?: RangeOptions): RangeIterable<{ key: IndexKey; value: Key }>;
   getKeys(options?: RangeOptions): RangeIterable<IndexKey>;
-  getValuesCount(key: IndexKey): number;
+  getValuesCount(key: IndexKey, options?: RangeOptions): number;
   getCount(options?: RangeOptions): number;
   getStats(): { entryCount: number };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database, RangeOptions } from 'lmdb';
+import type { Database, RangeOptions, Transaction as LmdbTransaction } from 'lmdb';
 import { LodeError } from '../errors/index.js';
 import type { AttributeDef, TableDef } from '../schema/index.js';
 import { recordCount, type DatabaseEnv } from './database-env.js';
@@ -89,8 +89,9 @@ export class Table implements StoredTable, WriteTarget {
     return coerceKeyFor(this.#keyKind, raw);
   }
 
-  get(id: Key): RecordEntry | undefined {
-    const entry = this.#stores.records.getEntry(id);
+  /** `snapshot`: read as of that LMDB read transaction (a storage transaction's snapshot). */
+  get(id: Key, snapshot?: LmdbTransaction): RecordEntry | undefined {
+    const entry = this.#stores.records.getEntry(id, snapshot && { transaction: snapshot });
     return entry === undefined ? undefined : { id, value: entry.value, version: entry.version ?? 0 };
   }
 
@@ -214,9 +215,9 @@ export class Table implements StoredTable, WriteTarget {
     return { id: change.id, value: change.value as Value, version: change.version };
   }
 
-  scan(options: ScanOptions = {}): Iterable<RecordEntry> {
+  scan(options: ScanOptions = {}, snapshot?: LmdbTransaction): Iterable<RecordEntry> {
     const { start, end, limit, reverse } = options;
-    const range: RangeOptions = { versions: true };
+    const range: RangeOptions = { versions: true, ...(snapshot && { transaction: snapshot }) };
     if (reverse) {
       range.reverse = true;
       if (end !== undefined) Object.assign(range, { start: end, exclusiveStart: true });
@@ -246,8 +247,10 @@ export class Table implements StoredTable, WriteTarget {
     return this.#host.table(name);
   }
 
-  index(attribute: string): TableIndex {
+  /** `snapshot`: reads as of the read transaction it gives (while it gives one). */
+  index(attribute: string, snapshot?: () => LmdbTransaction | undefined): TableIndex {
     const handle = this.#usableIndex(attribute);
+    if (snapshot) return new ReadyIndex(handle, this.#def.attributes.find((a) => a.name === attribute), this.#stores.records, snapshot);
     let reader = this.#readers.get(handle);
     if (!reader) {
       reader = new ReadyIndex(handle, this.#def.attributes.find((a) => a.name === attribute), this.#stores.records);

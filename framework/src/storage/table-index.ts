@@ -1,4 +1,4 @@
-import type { Database, RangeIterable } from 'lmdb';
+import type { Database, RangeIterable, Transaction as LmdbTransaction } from 'lmdb';
 import type { AttributeDef } from '../schema/index.js';
 import type { IndexHandle } from './index-handle.js';
 import { indexKeys, isAmbiguousKey, lookupKey, type IndexKey } from './index-keys.js';
@@ -15,14 +15,22 @@ export class ReadyIndex implements TableIndex {
   readonly #handle: IndexHandle;
   readonly #def: AttributeDef | undefined;
   readonly #records: Records;
+  readonly #snapshot: (() => LmdbTransaction | undefined) | undefined;
 
-  constructor(handle: IndexHandle, def: AttributeDef | undefined, records: Records) {
+  constructor(handle: IndexHandle, def: AttributeDef | undefined, records: Records, snapshot?: () => LmdbTransaction | undefined) {
+    this.#snapshot = snapshot;
     this.attribute = handle.attribute;
     this.#handle = handle;
     this.#def = def;
     this.#records = records;
     this.rangeable = hasRangeableIndexKeys(def?.type);
     this.list = def?.type.kind === 'list';
+  }
+
+  /** Read options that pin reads to the snapshot, when there is one. */
+  #at<T extends object>(options: T): T & { transaction?: LmdbTransaction } {
+    const transaction = this.#snapshot?.();
+    return transaction ? { ...options, transaction } : options;
   }
 
   #key(value: unknown): { key: IndexKey; wanted: unknown } | undefined {
@@ -34,7 +42,7 @@ export class ReadyIndex implements TableIndex {
   ids(value: unknown): Iterable<Key> {
     const lookup = this.#key(value);
     if (!lookup) return [];
-    const ids = this.#handle.db.getValues(lookup.key);
+    const ids = this.#handle.db.getValues(lookup.key, this.#at({}));
     return isAmbiguousKey(lookup.key) ? this.#recheck(ids, lookup.wanted) : ids;
   }
 
@@ -47,7 +55,7 @@ export class ReadyIndex implements TableIndex {
   /** Exact, except for strings long enough to be truncated in the index, where it is an upper bound. */
   count(value: unknown): number {
     const lookup = this.#key(value);
-    return lookup ? this.#handle.db.getValuesCount(lookup.key) : 0;
+    return lookup ? this.#handle.db.getValuesCount(lookup.key, this.#at({})) : 0;
   }
 
   range(range: IndexRange, descending = false): Iterable<Key> {
@@ -61,7 +69,7 @@ export class ReadyIndex implements TableIndex {
     const options = descending
       ? { start: upper, end: lower, reverse: true, exclusiveStart: range.upper !== undefined && range.inclusiveUpper !== true, inclusiveEnd: range.exclusiveLower !== true }
       : { start: lower, end: upper, exclusiveStart: range.exclusiveLower === true, inclusiveEnd: range.upper === undefined || range.inclusiveUpper === true };
-    return this.#handle.db.getRange(options).map(({ key, value }) => ({ key: key as number, id: value }));
+    return this.#handle.db.getRange(this.#at(options)).map(({ key, value }) => ({ key: key as number, id: value }));
   }
 
   /** The index keys a record is listed under. */
@@ -79,12 +87,14 @@ export class ReadyIndex implements TableIndex {
   }
 
   countRange(range: IndexRange): number {
-    return this.#handle.db.getCount({
-      start: range.lower ?? -Infinity,
-      end: range.upper ?? Infinity,
-      exclusiveStart: range.exclusiveLower === true,
-      inclusiveEnd: range.upper === undefined || range.inclusiveUpper === true,
-    });
+    return this.#handle.db.getCount(
+      this.#at({
+        start: range.lower ?? -Infinity,
+        end: range.upper ?? Infinity,
+        exclusiveStart: range.exclusiveLower === true,
+        inclusiveEnd: range.upper === undefined || range.inclusiveUpper === true,
+      }),
+    );
   }
 
   /**
@@ -112,7 +122,7 @@ export class ReadyIndex implements TableIndex {
 
   *#recheck(ids: Iterable<Key>, wanted: unknown): Iterable<Key> {
     for (const id of ids) {
-      const record = this.#records.get(id);
+      const record = this.#records.get(id, this.#at({}));
       if (record === undefined) continue;
       const actual = ownValue(record, this.attribute);
       if (actual === wanted || (Array.isArray(actual) && actual.includes(wanted))) yield id;

@@ -15,7 +15,6 @@ export interface PendingRow {
 export interface PendingSource {
   /** The table's records this transaction writes, keyed by `keyId`. */
   pendingRows(table: ReadableTable): ReadonlyMap<string, PendingRow>;
-  view(table: ReadableTable): ReadableTable;
 }
 
 /** A map key for a record id: ids are strings or numbers, which must not collide. */
@@ -95,9 +94,9 @@ export class TransactionView implements ReadableTable {
     return new OverlayIndex(this.#table.index(attribute) as ReadyIndex, this.#pending());
   }
 
+  /** The table it reads already answers with the transaction's view of the related table. */
   relatedTable(name: string): ReadableTable | undefined {
-    const related = this.#table.relatedTable(name);
-    return related && this.#source.view(related);
+    return this.#table.relatedTable(name);
   }
 
   count(): number {

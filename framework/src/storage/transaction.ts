@@ -1,6 +1,8 @@
 import { LodeError } from '../errors/index.js';
 import { commitWrites } from './commit.js';
+import type { Transaction as LmdbTransaction } from 'lmdb';
 import type { DatabaseEnv } from './database-env.js';
+import { SnapshotTable, type SnapshotSource } from './snapshot-table.js';
 import type { Table } from './stored-table.js';
 import { keyId, TransactionView, type PendingRow, type PendingSource } from './transaction-view.js';
 import type { ChangeEntry, Key, ReadableTable, RecordEntry, StoredTable } from './types.js';
@@ -23,13 +25,15 @@ interface Pending {
  * retried by whoever runs the transaction). Blind writes are last-writer-wins; patches merge onto
  * the record as the commit finds it; increments always commute.
  */
-export class Transaction implements PendingSource {
+export class Transaction implements PendingSource, SnapshotSource {
   readonly #pending = new Map<Table, Map<string, Pending>>();
   readonly #messages: Array<{ table: Table; op: WriteOp }> = [];
   /** The version of each record when this transaction first read it. */
   readonly #read = new Map<Table, Map<string, number>>();
   /** `pendingRows` per table, until the next write changes them. */
   readonly #rows = new Map<Table, ReadonlyMap<string, PendingRow>>();
+  /** One LMDB read transaction per database, taken at the first read. */
+  readonly #snapshots = new Map<DatabaseEnv, LmdbTransaction>();
   #state: 'open' | 'committing' | 'done' = 'open';
 
   get hasWrites(): boolean {
@@ -122,20 +126,30 @@ export class Transaction implements PendingSource {
     this.#messages.push({ table: asTable(table), op: { kind: 'message', id, message } });
   }
 
-  /** The table as this transaction reads it: the stored table itself until the transaction writes. */
+  /** The table as this transaction reads it: at its snapshot, with its pending writes laid over. */
   view(table: ReadableTable): ReadableTable {
-    return this.hasWrites ? new TransactionView(table, this) : table;
+    const atSnapshot = new SnapshotTable(asTable(table), this);
+    return this.hasWrites ? new TransactionView(atSnapshot, this) : atSnapshot;
+  }
+
+  snapshot(table: Table): LmdbTransaction | undefined {
+    if (this.#state !== 'open') return undefined;
+    const env = table.stores.env;
+    let snapshot = this.#snapshots.get(env);
+    if (snapshot === undefined) this.#snapshots.set(env, (snapshot = env.root.useReadTransaction()));
+    return snapshot;
   }
 
   pendingRows(table: ReadableTable): ReadonlyMap<string, PendingRow> {
-    const cached = this.#rows.get(table as Table);
+    const stored = asTable(table);
+    const cached = this.#rows.get(stored);
     if (cached) return cached;
     const rows = new Map<string, PendingRow>();
-    for (const [key, { op }] of this.#pending.get(table as Table) ?? []) {
-      const stored = (table as Table).get(op.id);
-      rows.set(key, { id: op.id, stored, value: valueAfter(op, stored?.value) });
+    for (const [key, { op }] of this.#pending.get(stored) ?? []) {
+      const entry = stored.get(op.id, this.snapshot(stored));
+      rows.set(key, { id: op.id, stored: entry, value: valueAfter(op, entry?.value) });
     }
-    this.#rows.set(table as Table, rows);
+    this.#rows.set(stored, rows);
     return rows;
   }
 
@@ -143,6 +157,7 @@ export class Transaction implements PendingSource {
   async commit(): Promise<ChangeEntry[]> {
     this.#assertOpen();
     this.#state = 'committing';
+    this.#releaseSnapshots();
     try {
       const byDatabase = new Map<DatabaseEnv, PlannedWrite[]>();
       for (const [table, pending] of this.#pending) {
@@ -167,6 +182,12 @@ export class Transaction implements PendingSource {
 
   abort(): void {
     this.#state = 'done';
+    this.#releaseSnapshots();
+  }
+
+  #releaseSnapshots(): void {
+    for (const snapshot of this.#snapshots.values()) snapshot.done();
+    this.#snapshots.clear();
   }
 
   /** A pending write to change in place; the rows cache of its table is dropped. */
@@ -185,8 +206,9 @@ export class Transaction implements PendingSource {
   }
 }
 
+/** The stored table behind a table or a view of it. */
 function asTable(table: ReadableTable): Table {
-  return table as Table;
+  return table instanceof SnapshotTable ? table.stored : (table as Table);
 }
 
 function mapOf<K, V>(maps: Map<K, V>, key: K, create: () => V = () => new Map() as V): V {

@@ -83,6 +83,22 @@ describe('Transaction', () => {
     assert.deepEqual(items.get('e')?.value, { id: 'e', kind: 'y', price: 51, n: 2 });
   });
 
+  test('reads see one snapshot across awaits, through lookups, indexes and scans alike', async () => {
+    const items = mustTable(t.storage, 'Item');
+    const txn = new Transaction();
+    assert.equal(txn.get(items, 'a')?.value.price, 11);
+    await items.patch('a', { price: 12 });
+    await items.put('late', { kind: 'x', price: 99 });
+    assert.equal(txn.get(items, 'a')?.value.price, 11);
+    const view = txn.view(items);
+    assert.ok(![...view.scan()].some((entry) => entry.id === 'late'));
+    assert.deepEqual(rows(view, 'price=gt=90'), []);
+    assert.ok(!rows(view, 'kind=x').includes('late'));
+    txn.abort();
+    assert.equal(txn.view(items).get('a')?.value.price, 12, 'after it ends, reads see the latest data');
+    await items.delete('late');
+  });
+
   test('increments accumulate in the transaction and apply onto the value at commit', async () => {
     const items = mustTable(t.storage, 'Item');
     const first = new Transaction();
