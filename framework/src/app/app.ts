@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ContextStore, ResourceRegistry, runTransaction, type TransactionBody } from '../resources/index.js';
+import { ContextStore, ResourceRegistry, followSources, runTransaction, stopSources, type TransactionBody } from '../resources/index.js';
+import { evictExpired } from './eviction.js';
 import { formatDiagnostic, type Diagnostic } from '../schema/index.js';
 import { RealtimeHub } from '../realtime/index.js';
 import { Storage } from '../storage/index.js';
@@ -29,6 +30,8 @@ export type ReloadResult = { ok: true; generation: number; ms: number; diagnosti
 
 /** How often the change log is trimmed to its retention. */
 const LOG_PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+/** How often expired records are evicted; the sweep reads only what has expired, so it is cheap when nothing has. */
+const EVICTION_INTERVAL_MS = 1000;
 
 export class AppLoadError extends Error {
   constructor(readonly diagnostics: Diagnostic[]) {
@@ -51,6 +54,8 @@ export class App {
   /** Subscriptions, fed by the change log; they outlive generations, so they flow across reloads. */
   readonly realtime: RealtimeHub;
   readonly #pruning: NodeJS.Timeout;
+  readonly #evicting: NodeJS.Timeout;
+  #sweeping = false;
   readonly #key = randomUUID();
   readonly #staticFiles: StaticFiles | undefined;
   #config: AppConfig;
@@ -69,6 +74,7 @@ export class App {
     this.#checkResources = options.checkResources;
     this.realtime = new RealtimeHub(storage, { maxQueuedEvents: config.realtime.maxQueuedEvents });
     this.#pruning = setInterval(() => void this.#pruneLog(), LOG_PRUNE_INTERVAL_MS).unref();
+    this.#evicting = setInterval(() => void this.#evict(), EVICTION_INTERVAL_MS).unref();
     this.#staticFiles = config.static === undefined ? undefined : new StaticFiles(join(dir, config.static));
     this.#current = {
       number: 0,
@@ -151,7 +157,9 @@ export class App {
         checkResources: this.#checkResources,
       });
       if (!result.ok) return { ok: false, ms: elapsed(), diagnostics: result.diagnostics };
+      stopSources(this.#current.tables);
       this.#current = result.generation;
+      followSources(this.#current.tables);
       return { ok: true, generation: result.generation.number, ms: elapsed(), diagnostics: result.generation.diagnostics };
     } catch (error) {
       const diagnostic: Diagnostic = {
@@ -163,6 +171,19 @@ export class App {
         column: 1,
       };
       return { ok: false, ms: elapsed(), diagnostics: [diagnostic] };
+    }
+  }
+
+  /** One sweep at a time: a sweep slower than the interval is not joined by the next. */
+  async #evict(): Promise<void> {
+    if (this.#sweeping) return;
+    this.#sweeping = true;
+    try {
+      await evictExpired(this.#current.tables);
+    } catch (error) {
+      this.logger.error('Evicting expired records failed', error);
+    } finally {
+      this.#sweeping = false;
     }
   }
 
@@ -180,7 +201,9 @@ export class App {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#pruning);
+    clearInterval(this.#evicting);
     await this.#reloading;
+    stopSources(this.#current.tables);
     this.realtime.close();
     await this.server.close();
     await this.storage.close();

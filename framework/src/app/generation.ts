@@ -171,7 +171,7 @@ export async function buildGeneration(input: GenerationInput): Promise<Generatio
   for (const def of compiled.tables) {
     const stored = storage.table(def.name);
     if (!stored) throw new LodeError('INTERNAL', `Storage did not open table ${def.name}`);
-    const resource = bindTableResource(stored, contexts, realtime);
+    const resource = bindTableResource(stored, contexts, realtime, logger);
     tables[def.name] = resource;
     (databases[def.database] ??= {})[def.name] = resource;
     if (def.exportName !== undefined) {

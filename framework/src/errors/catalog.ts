@@ -17,6 +17,8 @@ export const errorCatalog = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body content type is not supported' },
   METHOD_NOT_IMPLEMENTED: { status: 501, title: 'The HTTP method is not implemented' },
   INDEX_BUILDING: { status: 503, title: 'An index this request needs is still being built' },
+  SOURCE_FAILED: { status: 502, title: 'The source of a cached table failed' },
+  NOT_CACHED: { status: 504, title: 'The record is not cached and only-if-cached forbids loading it' },
   SLOW_CONSUMER: { status: 503, title: 'The subscriber fell too far behind and was disconnected' },
   HANDLER_ERROR: { status: 500, title: 'The resource handler failed' },
   INTERNAL: { status: 500, title: 'Internal server error' },

@@ -10,7 +10,9 @@ export {
   type ResourceMethod,
   type ResponseLike,
 } from './resource.js';
-export { TableResource, bindTableResource, type TableResourceClass } from './table-resource.js';
+export { TableResource, bindTableResource, followSources, stopSources, type TableResourceClass } from './table-resource.js';
+export { SourceCache, cacheDirectives, type CacheOptions, type CacheSource, type SourceContext, type SourceEvent } from './source-cache.js';
+export type { CachedEntry } from './cached-read.js';
 export {
   ResourceRegistry,
   collectExports,

@@ -22,6 +22,8 @@ export interface RequestTarget {
   params?: Record<string, string>;
   /** What a bare `*` at the end of a `static path` matched, decoded, slashes kept (`''` for none). */
   wildcard?: string;
+  /** Set by a read of a caching table: whether the record came from the source just now (a miss). */
+  loadedFromSource?: boolean;
 }
 
 export const resourceMethods = ['get', 'put', 'patch', 'post', 'delete'] as const;

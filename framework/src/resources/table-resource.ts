@@ -1,7 +1,10 @@
 import { LodeError } from '../errors/index.js';
 import { parseQuery, parseQueryObject, runQuery, type QueryObject } from '../query/index.js';
 import { subscribeRequest, type RealtimeHub, type Subscription } from '../realtime/index.js';
-import type { Key, ReadableTable, RecordEntry, StoredTable } from '../storage/index.js';
+import { validateRecord, type Key, type ReadableTable, type RecordEntry, type StoredTable, type WriteOptions } from '../storage/index.js';
+import type { Logger } from '../util/index.js';
+import { readCached, type CachedEntry } from './cached-read.js';
+import { cacheDirectives, SourceCache, type CacheOptions, type CacheSource } from './source-cache.js';
 import type { ContextStore, RequestContext } from './context.js';
 import { Resource, type RequestTarget, type ResourceId } from './resource.js';
 import { transactionOf } from './transaction-scope.js';
@@ -24,6 +27,11 @@ export class TableResource extends Resource {
   static table: StoredTable;
   static contexts: ContextStore;
   static realtime: RealtimeHub;
+  static logger: Logger;
+  /** Set by `sourcedFrom`: the table is a cache of that source. */
+  static cache: SourceCache | undefined;
+  /** Every source cache of this table's classes in one generation, shared with subclasses (so the app can start and stop them). */
+  static caches: Set<SourceCache>;
 
   static get tableName(): string {
     return this.table.name;
@@ -41,6 +49,7 @@ export class TableResource extends Resource {
       if (isTarget(target) && target.search !== '') return this.search(target.search, ctx);
       return this.scanValues(ctx);
     }
+    if (this.cache !== undefined || this.table.def.expiration !== undefined) return readCached(this, id, ctx, isTarget(target) ? target : undefined);
     const txn = transactionOf(ctx);
     const entry = txn ? txn.get(this.table, id) : this.table.get(id);
     if (!entry) return undefined;
@@ -51,16 +60,70 @@ export class TableResource extends Resource {
 
   static async put(target: TargetOrId, data: unknown, context?: RequestContext): Promise<void> {
     const id = this.requireId(target, 'PUT');
-    const txn = transactionOf(context ?? this.contexts.getContext());
-    if (txn) txn.put(this.table, id, data);
-    else await this.table.put(id, data);
+    const ctx = context ?? this.contexts.getContext();
+    const source = this.cache?.source;
+    if (typeof source?.put === 'function') {
+      // The local record is only written once the source took it: validate first, so the source never gets what the table refuses.
+      const record = { [this.table.def.primaryKey]: id, ...validateRecord(this.table.def, data, 'full') };
+      await writeThrough(this.table.name, () => source.put!(id, record, { ...(ctx && { requestContext: ctx }) }));
+    }
+    const options = this.writeOptions(ctx);
+    const txn = transactionOf(ctx);
+    if (txn) txn.put(this.table, id, data, options);
+    else await this.table.put(id, data, options);
   }
 
   static async patch(target: TargetOrId, data: unknown, context?: RequestContext): Promise<void> {
     const id = this.requireId(target, 'PATCH');
-    const txn = transactionOf(context ?? this.contexts.getContext());
-    const updated = txn ? txn.patch(this.table, id, data) : (await this.table.patch(id, data)) !== undefined;
+    const ctx = context ?? this.contexts.getContext();
+    const source = this.cache?.source;
+    if (typeof source?.patch === 'function' || typeof source?.put === 'function') {
+      const changes = validateRecord(this.table.def, data, 'partial');
+      const sourceContext = { ...(ctx && { requestContext: ctx }) };
+      if (typeof source.patch === 'function') await writeThrough(this.table.name, () => source.patch!(id, changes, sourceContext));
+      else {
+        const current = transactionOf(ctx)?.get(this.table, id) ?? this.table.get(id);
+        if (current === undefined) throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(id)}`);
+        await writeThrough(this.table.name, () => source.put!(id, { ...current.value, ...changes }, sourceContext));
+      }
+    }
+    const options = this.writeOptions(ctx);
+    const txn = transactionOf(ctx);
+    const updated = txn ? txn.patch(this.table, id, data, options) : (await this.table.patch(id, data, options)) !== undefined;
     if (!updated) throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(id)}`);
+  }
+
+  /**
+   * Makes the table a cache of `source` (Harper's `sourcedFrom`): reads of missing, expired or
+   * invalidated records load from `source.get`; writes go to the source first when it has
+   * `put`/`patch`/`delete`; changes it pushes through `subscribe()` update the cache (docs/caching.md).
+   */
+  static sourcedFrom(source: CacheSource, options: CacheOptions = {}): typeof TableResource {
+    if (this.cache) this.caches.delete(this.cache);
+    this.cache = new SourceCache(this.table, source, options);
+    this.caches.add(this.cache);
+    return this;
+  }
+
+  /**
+   * Whether an expired (or invalidated) cached record may be served while it reloads in the
+   * background. Override to wait for the source instead, for some records or all.
+   */
+  static allowStaleWhileRevalidate(_entry: CachedEntry, _id: Key): boolean {
+    return true;
+  }
+
+  /** Marks the cached record stale: the next read reloads it from the source. */
+  static async invalidate(target: TargetOrId, _context?: RequestContext): Promise<void> {
+    await this.table.invalidate(this.requireId(target, 'invalidate'));
+  }
+
+  /** A write's expiry on a caching table: the request's `Cache-Control: max-age`, else the cache's expiration. */
+  private static writeOptions(context: RequestContext | undefined): WriteOptions | undefined {
+    if (this.cache === undefined && this.table.def.expiration === undefined) return undefined;
+    const maxAge = cacheDirectives(context?.headers.get('cache-control')).maxAge;
+    const ms = maxAge === undefined ? this.cache?.expirationMs : maxAge * 1000;
+    return ms === undefined ? undefined : { expiresAt: Date.now() + ms };
   }
 
   /** Creates a record; over HTTP the answer is 201 with `Location` pointing at the new record. */
@@ -88,7 +151,10 @@ export class TableResource extends Resource {
 
   static async delete(target: TargetOrId, context?: RequestContext): Promise<void> {
     const id = this.requireId(target, 'DELETE');
-    const txn = transactionOf(context ?? this.contexts.getContext());
+    const ctx = context ?? this.contexts.getContext();
+    const source = this.cache?.source;
+    if (typeof source?.delete === 'function') await writeThrough(this.table.name, () => source.delete!(id, { ...(ctx && { requestContext: ctx }) }));
+    const txn = transactionOf(ctx);
     const deleted = txn ? txn.delete(this.table, id) : await this.table.delete(id);
     if (!deleted) throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(id)}`);
   }
@@ -186,6 +252,16 @@ export class TableResource extends Resource {
   }
 }
 
+/** A write to a table's source; its failure is the source's (502), and the local write does not happen. */
+async function writeThrough(table: string, write: () => unknown): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (error instanceof LodeError) throw error;
+    throw new LodeError('SOURCE_FAILED', `Writing ${table} to its source failed: ${(error as Error).message ?? String(error)}`);
+  }
+}
+
 /** `tables.X` as generated types declare it: constructible, so app classes can extend it. */
 export type TableResourceClass<Row = Record<string, unknown>> = (new () => TableResource) &
   Omit<typeof TableResource, 'get' | 'post' | 'create' | 'update'> & {
@@ -196,11 +272,23 @@ export type TableResourceClass<Row = Record<string, unknown>> = (new () => Table
 };
 
 /** A fresh subclass per generation, bound to the table (whose storage identity survives reloads). */
-export function bindTableResource(table: StoredTable, contexts: ContextStore, realtime: RealtimeHub): typeof TableResource {
+export function bindTableResource(table: StoredTable, contexts: ContextStore, realtime: RealtimeHub, logger: Logger): typeof TableResource {
   const bound = class extends TableResource {};
   bound.table = table;
   bound.contexts = contexts;
   bound.realtime = realtime;
+  bound.logger = logger;
+  bound.caches = new Set();
   Object.defineProperty(bound, 'name', { value: table.name });
   return bound;
+}
+
+/** Starts the source subscriptions of a generation's caching tables, when the generation goes live. */
+export function followSources(tables: Record<string, typeof TableResource>): void {
+  for (const resource of Object.values(tables)) for (const cache of resource.caches) cache.follow(resource.logger);
+}
+
+/** Stops them when the generation is replaced or the app closes. */
+export function stopSources(tables: Record<string, typeof TableResource>): void {
+  for (const resource of Object.values(tables)) for (const cache of resource.caches) cache.stop();
 }

@@ -12,6 +12,7 @@ export type {
   StorageOptions,
   StoredTable,
   TableIndex,
+  WriteOptions,
 } from './types.js';
 export { validateRecord, type ValidationMode } from './validate.js';
 export { hasRangeableIndexKeys } from './keys.js';

@@ -2,7 +2,7 @@ import type { Database } from 'lmdb';
 import type { TableDef } from '../schema/index.js';
 import type { DatabaseEnv, MetaKey } from './database-env.js';
 import { IndexHandle, type IndexState } from './index-handle.js';
-import { Table, type TableHost, type TableStores } from './stored-table.js';
+import { Table, type ExpiryIndex, type TableHost, type TableStores } from './stored-table.js';
 import type { Key, SchemaChanges } from './types.js';
 
 /** What `meta` remembers of a table under `['table', physicalName]`, to diff the next schema against. */
@@ -125,7 +125,8 @@ function applyTable(
     env,
     records: env.openRecords(`${def.table}/`),
     tombstones: env.openPlain<number>(`${def.table}/#deleted`),
-    expires: def.expiration === undefined ? undefined : env.openPlain<number>(`${def.table}/#expires`),
+    expires: env.openPlain<number>(`${def.table}/#expires`),
+    expiry: env.openIndex(`${def.table}/#expiry`) as unknown as ExpiryIndex,
   };
   let table = host.known.get(def.name);
   const previous = table?.indexHandles ?? [];

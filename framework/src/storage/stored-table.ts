@@ -7,7 +7,7 @@ import type { IndexHandle } from './index-handle.js';
 import { indexKeys, type IndexKey } from './index-keys.js';
 import { coerceKeyFor, isKeyOf, keyKind, ownValue, timestampValue, type KeyKind } from './keys.js';
 import { ReadyIndex } from './table-index.js';
-import type { ChangeEntry, IndexRange, IndexStatus, Key, RecordEntry, ScanOptions, StoredTable, TableIndex } from './types.js';
+import type { ChangeEntry, IndexRange, IndexStatus, Key, RecordEntry, ScanOptions, StoredTable, TableIndex, WriteOptions } from './types.js';
 import { validateRecord } from './validate.js';
 import { commitWrites } from './commit.js';
 import { withIncrements, writeConflict, type ResolvedWrite, type Value, type WriteOp, type WriteTarget } from './write-op.js';
@@ -15,11 +15,20 @@ import { withIncrements, writeConflict, type ResolvedWrite, type Value, type Wri
 const MAX_CREATE_ATTEMPTS = 3;
 
 /** The DBIs a table lives in; rebound when a new schema generation moves the table. */
+/** Expiry time → ids (dupSort), so eviction reads only what has expired. */
+export interface ExpiryIndex {
+  putSync(expiresAt: number, id: Key): void;
+  removeSync(expiresAt: number, id: Key): boolean;
+  getRange(options: RangeOptions): Iterable<{ key: number; value: Key }>;
+}
+
 export interface TableStores {
   env: DatabaseEnv;
   records: Database<Value, Key>;
   tombstones: Database<number, Key>;
-  expires: Database<number, Key> | undefined;
+  /** Id → when the record expires (ms since the epoch); 0 once invalidated. */
+  expires: Database<number, Key>;
+  expiry: ExpiryIndex;
 }
 
 export interface TableHost {
@@ -95,13 +104,13 @@ export class Table implements StoredTable, WriteTarget {
     return entry === undefined ? undefined : { id, value: entry.value, version: entry.version ?? 0 };
   }
 
-  async put(id: Key, record: unknown): Promise<RecordEntry> {
-    const [change] = await this.#commitOne(this.preparePut(id, record));
+  async put(id: Key, record: unknown, options?: WriteOptions): Promise<RecordEntry> {
+    const [change] = await this.#commitOne(this.preparePut(id, record, options));
     return this.#entryOf(change!);
   }
 
-  async patch(id: Key, partial: unknown): Promise<RecordEntry | undefined> {
-    const [change] = await this.#commitOne(this.preparePatch(id, partial));
+  async patch(id: Key, partial: unknown, options?: WriteOptions): Promise<RecordEntry | undefined> {
+    const [change] = await this.#commitOne(this.preparePatch(id, partial, undefined, false, options));
     return change && this.#entryOf(change);
   }
 
@@ -128,15 +137,16 @@ export class Table implements StoredTable, WriteTarget {
   }
 
   /** A full record to write at `id`, validated now (before any transaction). */
-  preparePut(id: Key, record: unknown): WriteOp {
+  preparePut(id: Key, record: unknown, options?: WriteOptions): WriteOp {
     const key = this.#checkKey(id);
-    return { kind: 'put', id: key, value: this.#withKey(validateRecord(this.#def, record, 'full'), key) };
+    return { kind: 'put', id: key, value: this.#withKey(validateRecord(this.#def, record, 'full'), key), expiresAt: options?.expiresAt };
   }
 
   /** Changes to merge onto the record at commit, validated now; the merged record is validated at commit. */
-  preparePatch(id: Key, partial: unknown, increments?: ReadonlyMap<string, number>, upsert = false): WriteOp {
+  preparePatch(id: Key, partial: unknown, increments?: ReadonlyMap<string, number>, upsert = false, options?: WriteOptions): WriteOp {
     const key = this.#checkKey(id);
-    return { kind: 'patch', id: key, changes: this.#withKey(validateRecord(this.#def, partial, 'partial'), key), increments, upsert };
+    const changes = this.#withKey(validateRecord(this.#def, partial, 'partial'), key);
+    return { kind: 'patch', id: key, changes, increments, upsert, expiresAt: options?.expiresAt };
   }
 
   /** A new record with its id: the given one, a UUID, or the next free integer (reserved in this process). */
@@ -164,17 +174,17 @@ export class Table implements StoredTable, WriteTarget {
     const old = records.getEntry(op.id);
     switch (op.kind) {
       case 'put':
-        return { kind: 'write', key: op.id, value: { ...op.value }, old };
+        return { kind: 'write', key: op.id, value: { ...op.value }, old, expiresAt: op.expiresAt };
       case 'create':
         if (old !== undefined) {
           if (op.generated) throw writeConflict(this.name, op.id);
           throw new LodeError('CONFLICT', `A ${this.name} record with id ${JSON.stringify(op.id)} already exists`);
         }
-        return { kind: 'write', key: op.id, value: { ...op.value }, old };
+        return { kind: 'write', key: op.id, value: { ...op.value }, old, expiresAt: op.expiresAt };
       case 'patch': {
         if (old === undefined && !op.upsert) return undefined;
         const merged = withIncrements({ ...old?.value, ...op.changes }, op.increments);
-        return { kind: 'write', key: op.id, value: validateRecord(this.#def, merged, 'full'), old };
+        return { kind: 'write', key: op.id, value: validateRecord(this.#def, merged, 'full'), old, expiresAt: op.expiresAt };
       }
       case 'delete':
         return old === undefined ? undefined : { kind: 'delete', key: op.id, old };
@@ -186,17 +196,17 @@ export class Table implements StoredTable, WriteTarget {
     const { env } = this.#stores;
     const origin = this.#host.nodeId;
     const at = this.#host.now();
-    if (write.kind === 'write') return this.#writeRecord(write.key, write.value, write.old);
+    if (write.kind === 'write') return this.#writeRecord(write.key, write.value, write.old, write.expiresAt);
     if (write.kind === 'message') {
       const version = env.nextVersion(0);
       const seq = env.appendLog({ op: 'message', table: this.name, id: write.key, version, origin, at, value: write.message });
       return { seq, database: env.name, table: this.name, op: 'message', id: write.key, version, origin, value: write.message };
     }
-    const { records, tombstones, expires } = this.#stores;
+    const { records, tombstones } = this.#stores;
     const version = env.nextVersion(write.old.version ?? 0);
     records.removeSync(write.key);
     tombstones.putSync(write.key, version);
-    expires?.removeSync(write.key);
+    this.#setExpiry(write.key, undefined);
     this.#updateIndexes(write.key, write.old.value, undefined);
     const seq = env.appendLog({ op: 'delete', table: this.name, id: write.key, version, origin, at });
     return { seq, database: env.name, table: this.name, op: 'delete', id: write.key, version, origin };
@@ -283,8 +293,52 @@ export class Table implements StoredTable, WriteTarget {
     return recordCount(this.#stores.records);
   }
 
-  expiresAt(id: Key): number | undefined {
-    return this.#stores.expires?.get(id);
+  expiresAt(id: Key, snapshot?: LmdbTransaction): number | undefined {
+    return this.#stores.expires.get(id, snapshot && { transaction: snapshot });
+  }
+
+  /** Marks a record stale (expired now) without changing it: a cache reloads it on the next read. */
+  async invalidate(id: Key): Promise<boolean> {
+    const key = this.#checkKey(id);
+    return this.#stores.env.transaction(() => {
+      if (!this.#stores.records.doesExist(key)) return false;
+      this.#setExpiry(key, 0);
+      return true;
+    });
+  }
+
+  /**
+   * Removes up to `limit` records that expired before `before`, in one transaction: housekeeping of
+   * a cache, so no change-log entry or tombstone. Returns how many it removed.
+   */
+  async evictExpired(before: number, limit: number): Promise<number> {
+    const { env, records, expires, expiry } = this.#stores;
+    return env.transaction(() => {
+      let evicted = 0;
+      for (const { key: expiresAt, value: id } of expiry.getRange({ start: -Infinity, end: before, limit })) {
+        if (expires.get(id) !== expiresAt) continue;
+        const old = records.get(id);
+        records.removeSync(id);
+        this.#setExpiry(id, undefined);
+        if (old !== undefined) this.#updateIndexes(id, old, undefined);
+        evicted++;
+      }
+      return evicted;
+    });
+  }
+
+  /** Inside a write transaction: the record's expiry, kept in both the id map and the time index. */
+  #setExpiry(key: Key, expiresAt: number | undefined): void {
+    const { expires, expiry } = this.#stores;
+    const previous = expires.get(key);
+    if (previous === expiresAt) return;
+    if (previous !== undefined) expiry.removeSync(previous, key);
+    if (expiresAt === undefined) {
+      if (previous !== undefined) expires.removeSync(key);
+      return;
+    }
+    expires.putSync(key, expiresAt);
+    expiry.putSync(expiresAt, key);
   }
 
   /** Version of the delete that removed `id`, while its tombstone is kept. */
@@ -293,15 +347,15 @@ export class Table implements StoredTable, WriteTarget {
   }
 
   /** Inside the write transaction; throws nothing once it has started writing. */
-  #writeRecord(key: Key, value: Value, old: { value: Value; version?: number } | undefined): ChangeEntry {
-    const { env, records, tombstones, expires } = this.#stores;
+  #writeRecord(key: Key, value: Value, old: { value: Value; version?: number } | undefined, expiresAt: number | undefined): ChangeEntry {
+    const { env, records, tombstones } = this.#stores;
     const now = this.#host.now();
     this.#stampTimes(value, old?.value, now);
     const deletedAt = old === undefined ? tombstones.get(key) : undefined;
     const version = env.nextVersion(old?.version ?? deletedAt ?? 0);
     records.putSync(key, value, version);
     if (deletedAt !== undefined) tombstones.removeSync(key);
-    if (expires && this.#def.expiration !== undefined) expires.putSync(key, now + this.#def.expiration * 1000);
+    this.#setExpiry(key, expiresAt ?? (this.#def.expiration === undefined ? undefined : now + this.#def.expiration * 1000));
     this.#updateIndexes(key, old?.value, value);
     const origin = this.#host.nodeId;
     const seq = env.appendLog({ op: 'put', table: this.name, id: key, version, origin, at: now, value });

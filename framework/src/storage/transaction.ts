@@ -5,7 +5,7 @@ import type { DatabaseEnv } from './database-env.js';
 import { SnapshotTable, type SnapshotSource } from './snapshot-table.js';
 import type { Table } from './stored-table.js';
 import { keyId, TransactionView, type PendingRow, type PendingSource } from './transaction-view.js';
-import type { ChangeEntry, Key, ReadableTable, RecordEntry, StoredTable } from './types.js';
+import type { ChangeEntry, Key, ReadableTable, RecordEntry, StoredTable, WriteOptions } from './types.js';
 import { withIncrements, type PlannedWrite, type Value, type WriteOp } from './write-op.js';
 
 /** A record's pending write: what the transaction will ask the commit to do with it. */
@@ -54,26 +54,27 @@ export class Transaction implements PendingSource, SnapshotSource {
     return entry;
   }
 
-  put(table: StoredTable, id: Key, record: unknown): Value {
+  put(table: StoredTable, id: Key, record: unknown, options?: WriteOptions): Value {
     this.#assertOpen();
     const stored = asTable(table);
-    const op = stored.preparePut(id, record);
+    const op = stored.preparePut(id, record, options);
     this.#set(stored, op.id, { op: op as Pending['op'], commutes: false });
     return (op as { value: Value }).value;
   }
 
   /** False when the record does not exist (as this transaction sees it). */
-  patch(table: StoredTable, id: Key, partial: unknown): boolean {
+  patch(table: StoredTable, id: Key, partial: unknown, options?: WriteOptions): boolean {
     this.#assertOpen();
     const stored = asTable(table);
-    const op = stored.preparePatch(id, partial) as WriteOp & { kind: 'patch' };
+    const op = stored.preparePatch(id, partial, undefined, false, options) as WriteOp & { kind: 'patch' };
+    const expiry = op.expiresAt === undefined ? {} : { expiresAt: op.expiresAt };
     const pending = this.#get(stored, op.id);
     if (pending?.op.kind === 'put' || pending?.op.kind === 'create') {
-      pending.op = { ...pending.op, value: { ...pending.op.value, ...op.changes } };
+      pending.op = { ...pending.op, value: { ...pending.op.value, ...op.changes }, ...expiry };
       return true;
     }
     if (pending?.op.kind === 'patch') {
-      pending.op = { ...pending.op, changes: { ...pending.op.changes, ...op.changes } };
+      pending.op = { ...pending.op, changes: { ...pending.op.changes, ...op.changes }, ...expiry };
       pending.commutes = false;
       return true;
     }

@@ -98,9 +98,14 @@ export interface ReadableTable {
   count(): number;
 }
 
+/** Per-write options: when the record expires (ms since the epoch), overriding the table's `expiration`. */
+export interface WriteOptions {
+  expiresAt?: number;
+}
+
 export interface StoredTable extends ReadableTable {
-  put(id: Key, record: unknown): Promise<RecordEntry>;
-  patch(id: Key, partial: unknown): Promise<RecordEntry | undefined>;
+  put(id: Key, record: unknown, options?: WriteOptions): Promise<RecordEntry>;
+  patch(id: Key, partial: unknown, options?: WriteOptions): Promise<RecordEntry | undefined>;
   create(record: unknown): Promise<RecordEntry>;
   delete(id: Key): Promise<boolean>;
   byIndex(attribute: string, value: unknown): Iterable<Key>;
@@ -117,5 +122,10 @@ export interface StoredTable extends ReadableTable {
    */
   publish(id: Key, message: unknown): Promise<ChangeEntry>;
   relatedTable(name: string): StoredTable | undefined;
+  /** When the record expires (ms since the epoch; 0 once invalidated); undefined if it never does. */
   expiresAt(id: Key): number | undefined;
+  /** Marks a record stale without changing it; false when there is no such record. */
+  invalidate(id: Key): Promise<boolean>;
+  /** Removes up to `limit` records that expired before `before` (no change-log entries); how many. */
+  evictExpired(before: number, limit: number): Promise<number>;
 }

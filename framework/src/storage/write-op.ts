@@ -8,11 +8,11 @@ export type Value = Record<string, unknown>;
  * is when the commit runs, under the write lock, so concurrent ones never lose each other's changes.
  */
 export type WriteOp =
-  | { kind: 'put'; id: Key; value: Value }
+  | { kind: 'put'; id: Key; value: Value; expiresAt?: number }
   /** `upsert`: a missing record is created from the changes (increments count from 0). */
-  | { kind: 'patch'; id: Key; changes: Value; increments: ReadonlyMap<string, number> | undefined; upsert: boolean }
+  | { kind: 'patch'; id: Key; changes: Value; increments: ReadonlyMap<string, number> | undefined; upsert: boolean; expiresAt?: number }
   /** `generated`: the id was allocated by Lode, so finding it taken is a race to retry, not the client's conflict. */
-  | { kind: 'create'; id: Key; value: Value; generated: boolean }
+  | { kind: 'create'; id: Key; value: Value; generated: boolean; expiresAt?: number }
   | { kind: 'delete'; id: Key }
   | { kind: 'message'; id: Key; message: unknown };
 
@@ -34,7 +34,7 @@ export interface PlannedWrite {
 }
 
 export type ResolvedWrite =
-  | { kind: 'write'; key: Key; value: Value; old: { value: Value; version?: number } | undefined }
+  | { kind: 'write'; key: Key; value: Value; old: { value: Value; version?: number } | undefined; expiresAt: number | undefined }
   | { kind: 'delete'; key: Key; old: { value: Value; version?: number } }
   | { kind: 'message'; key: Key; message: unknown };
 
