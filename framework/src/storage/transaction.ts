@@ -29,11 +29,14 @@ export class Transaction implements PendingSource, SnapshotSource {
   readonly #pending = new Map<Table, Map<string, Pending>>();
   readonly #messages: Array<{ table: Table; op: WriteOp }> = [];
   /** The version of each record when this transaction first read it. */
-  readonly #read = new Map<Table, Map<string, number>>();
+  readonly #read = new Map<string, number>();
   /** `pendingRows` per table, until the next write changes them. */
   readonly #rows = new Map<Table, ReadonlyMap<string, PendingRow>>();
   /** One LMDB read transaction per database, taken at the first read. */
   readonly #snapshots = new Map<DatabaseEnv, LmdbTransaction>();
+  /** The first database's snapshot, also kept apart: most transactions touch one database, and this is every read's path. */
+  #firstEnv: DatabaseEnv | undefined;
+  #firstSnapshot: LmdbTransaction | undefined;
   #state: 'open' | 'committing' | 'done' = 'open';
 
   get hasWrites(): boolean {
@@ -47,10 +50,10 @@ export class Transaction implements PendingSource, SnapshotSource {
   /** A record as this transaction sees it; the first read remembers its version for the conflict check. */
   get(table: StoredTable, id: Key): RecordEntry | undefined {
     const stored = asTable(table);
-    const entry = this.view(stored).get(id);
-    const reads = mapOf(this.#read, stored);
+    const entry = this.hasWrites ? this.view(stored).get(id) : stored.get(id, this.snapshot(stored));
     const key = keyId(id);
-    if (!reads.has(key)) reads.set(key, this.#pending.get(stored)?.has(key) ? stored.versionOf(id) : (entry?.version ?? 0));
+    const readKey = `${stored.name}:${key}`;
+    if (!this.#read.has(readKey)) this.#read.set(readKey, this.#pending.get(stored)?.has(key) ? stored.versionOf(id) : (entry?.version ?? 0));
     return entry;
   }
 
@@ -136,8 +139,16 @@ export class Transaction implements PendingSource, SnapshotSource {
   snapshot(table: Table): LmdbTransaction | undefined {
     if (this.#state !== 'open') return undefined;
     const env = table.stores.env;
+    if (env === this.#firstEnv) return this.#firstSnapshot;
     let snapshot = this.#snapshots.get(env);
-    if (snapshot === undefined) this.#snapshots.set(env, (snapshot = env.root.useReadTransaction()));
+    if (snapshot === undefined) {
+      snapshot = env.root.useReadTransaction();
+      this.#snapshots.set(env, snapshot);
+      if (this.#firstEnv === undefined) {
+        this.#firstEnv = env;
+        this.#firstSnapshot = snapshot;
+      }
+    }
     return snapshot;
   }
 
@@ -163,9 +174,8 @@ export class Transaction implements PendingSource, SnapshotSource {
       const byDatabase = new Map<DatabaseEnv, PlannedWrite[]>();
       for (const [table, pending] of this.#pending) {
         const writes = mapOf(byDatabase, table.stores.env, () => []);
-        const reads = this.#read.get(table);
         for (const [key, { op, commutes }] of pending) {
-          const read = commutes || op.kind === 'create' ? undefined : reads?.get(key);
+          const read = commutes || op.kind === 'create' ? undefined : this.#read.get(`${table.name}:${key}`);
           writes.push(read === undefined ? { table, op } : { table, op, expectedVersion: read });
         }
       }
@@ -189,6 +199,8 @@ export class Transaction implements PendingSource, SnapshotSource {
   #releaseSnapshots(): void {
     for (const snapshot of this.#snapshots.values()) snapshot.done();
     this.#snapshots.clear();
+    this.#firstEnv = undefined;
+    this.#firstSnapshot = undefined;
   }
 
   /** A pending write to change in place; the rows cache of its table is dropped. */
