@@ -270,9 +270,9 @@ export class Broken extends Resource {
   });
 });
 
-/** `docs/resources-routes.md`: its `ts` blocks are the app, its `http` / `http-response` pairs the checks. */
-test('every example in docs/resources-routes.md gives the documented response', async () => {
-  const markdown = readFileSync(new URL('../../docs/resources-routes.md', import.meta.url), 'utf8');
+/** `docs/resources.md`: its `ts` blocks are the app, its `http` / `http-response` pairs the checks. */
+test('every example in docs/resources.md gives the documented response', async () => {
+  const markdown = readFileSync(new URL('../../docs/resources.md', import.meta.url), 'utf8');
   const blocks = [...markdown.matchAll(/^```([\w-]+)\n([\s\S]*?)^```$/gm)].map((match) => ({ lang: match[1]!, text: match[2]! }));
   const code = (lang: string): string => blocks.filter((block) => block.lang === lang).map((block) => block.text).join('\n');
   const exchanges = blocks.flatMap((block, index) => (block.lang === 'http' ? [{ request: block.text, response: blocks[index + 1] }] : []));
