@@ -170,5 +170,7 @@ describe('transactions over HTTP', () => {
     const { Ledger } = tables();
     await Ledger!.put('direct', { account: 'direct', amount: 3 });
     assert.equal((await app.request('/Ledger/direct')).status, 200);
+    const byQuery = Ledger!.get({ conditions: [{ attribute: 'account', value: 'direct' }] }) as Iterable<{ id: string }>;
+    assert.deepEqual([...byQuery].map((row) => row.id), ['direct'], 'get() with a query object searches');
   });
 });

@@ -42,9 +42,10 @@ export class TableResource extends Resource {
   }
 
   /** Typed as possibly async so subclasses can override it with `static async get`; the table's own read is synchronous. */
-  static get(target: TargetOrId, context?: RequestContext): MaybePromise<Record<string, unknown> | Iterable<Record<string, unknown>> | undefined> {
-    const id = this.idOf(target);
+  static get(target: TargetOrId | QueryObject, context?: RequestContext): MaybePromise<Record<string, unknown> | Iterable<Record<string, unknown>> | undefined> {
     const ctx = context ?? this.contexts.getContext();
+    if (typeof target === 'object' && !isTarget(target)) return this.search(target, ctx);
+    const id = this.idOf(target);
     if (id === undefined) {
       if (isTarget(target) && target.search !== '') return this.search(target.search, ctx);
       return this.scanValues(ctx);
@@ -265,7 +266,7 @@ async function writeThrough(table: string, write: () => unknown): Promise<void> 
 /** `tables.X` as generated types declare it: constructible, so app classes can extend it. */
 export type TableResourceClass<Row = Record<string, unknown>> = (new () => TableResource) &
   Omit<typeof TableResource, 'get' | 'post' | 'create' | 'update'> & {
-  get(target: TargetOrId, context?: RequestContext): MaybePromise<Row | Iterable<Row> | undefined>;
+  get(target: TargetOrId | QueryObject, context?: RequestContext): MaybePromise<Row | Iterable<Row> | undefined>;
   post(target: TargetOrId, data: Partial<Row>, context?: RequestContext): Promise<Row>;
   create(record: Partial<Row>, context?: RequestContext): Promise<Row>;
   update(target: TargetOrId, context?: RequestContext): UpdatableRecord<Row>;
