@@ -186,6 +186,8 @@ describe('caching a slow upstream API (sourcedFrom)', () => {
     assert.equal(app.app.storage.table('Post')!.get('11'), undefined);
     assert.equal((await app.request('/Post/10', { method: 'DELETE' })).status, 204);
     assert.equal(upstream.records.has('10'), false);
+    assert.equal((await app.request('/Post/15', { method: 'DELETE' })).status, 204, 'deleted at the source though never cached');
+    assert.equal(upstream.records.has('15'), false);
   });
 
   test("active caching: the source's pushed changes update the cache without a load", async () => {

@@ -10,7 +10,7 @@ type Row = Record<string, unknown>;
 
 /** A cached record as `allowStaleWhileRevalidate` sees it. */
 export interface CachedEntry extends RecordEntry {
-  /** When it expired (ms since the epoch; 0 when it was invalidated). */
+  /** When it expired, or was invalidated (ms since the epoch). */
   expiresAt: number | undefined;
 }
 

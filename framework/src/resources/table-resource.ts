@@ -78,7 +78,9 @@ export class TableResource extends Resource {
     const id = this.requireId(target, 'PATCH');
     const ctx = context ?? this.contexts.getContext();
     const source = this.cache?.source;
+    let sourceWrote = false;
     if (typeof source?.patch === 'function' || typeof source?.put === 'function') {
+      sourceWrote = true;
       const changes = validateRecord(this.table.def, data, 'partial');
       const sourceContext = { ...(ctx && { requestContext: ctx }) };
       if (typeof source.patch === 'function') await writeThrough(this.table.name, () => source.patch!(id, changes, sourceContext));
@@ -91,7 +93,8 @@ export class TableResource extends Resource {
     const options = this.writeOptions(ctx);
     const txn = transactionOf(ctx);
     const updated = txn ? txn.patch(this.table, id, data, options) : (await this.table.patch(id, data, options)) !== undefined;
-    if (!updated) throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(id)}`);
+    // The source has the record even when the cache does not: the next read loads it patched.
+    if (!updated && !sourceWrote) throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(id)}`);
   }
 
   /**
@@ -154,10 +157,12 @@ export class TableResource extends Resource {
     const id = this.requireId(target, 'DELETE');
     const ctx = context ?? this.contexts.getContext();
     const source = this.cache?.source;
-    if (typeof source?.delete === 'function') await writeThrough(this.table.name, () => source.delete!(id, { ...(ctx && { requestContext: ctx }) }));
+    const sourceWrote = typeof source?.delete === 'function';
+    if (sourceWrote) await writeThrough(this.table.name, () => source!.delete!(id, { ...(ctx && { requestContext: ctx }) }));
     const txn = transactionOf(ctx);
     const deleted = txn ? txn.delete(this.table, id) : await this.table.delete(id);
-    if (!deleted) throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(id)}`);
+    // Deleted at the source is deleted, whether or not the cache held a copy.
+    if (!deleted && !sourceWrote) throw new LodeError('NOT_FOUND', `No ${this.table.name} record with id ${JSON.stringify(id)}`);
   }
 
   /**

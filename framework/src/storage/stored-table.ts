@@ -26,7 +26,7 @@ export interface TableStores {
   env: DatabaseEnv;
   records: Database<Value, Key>;
   tombstones: Database<number, Key>;
-  /** Id → when the record expires (ms since the epoch); 0 once invalidated. */
+  /** Id → when the record expires (ms since the epoch); the time of the invalidation once invalidated. */
   expires: Database<number, Key>;
   expiry: ExpiryIndex;
 }
@@ -297,12 +297,17 @@ export class Table implements StoredTable, WriteTarget {
     return this.#stores.expires.get(id, snapshot && { transaction: snapshot });
   }
 
-  /** Marks a record stale (expired now) without changing it: a cache reloads it on the next read. */
+  /**
+   * Marks a record stale (expired now) without changing it: a cache reloads it on the next read,
+   * and eviction keeps it for the cache's grace like any expired record.
+   */
   async invalidate(id: Key): Promise<boolean> {
     const key = this.#checkKey(id);
+    const now = this.#host.now();
     return this.#stores.env.transaction(() => {
       if (!this.#stores.records.doesExist(key)) return false;
-      this.#setExpiry(key, 0);
+      const expiresAt = this.#stores.expires.get(key);
+      if (expiresAt === undefined || expiresAt > now) this.#setExpiry(key, now);
       return true;
     });
   }

@@ -122,7 +122,7 @@ export interface StoredTable extends ReadableTable {
    */
   publish(id: Key, message: unknown): Promise<ChangeEntry>;
   relatedTable(name: string): StoredTable | undefined;
-  /** When the record expires (ms since the epoch; 0 once invalidated); undefined if it never does. */
+  /** When the record expires (ms since the epoch; the invalidation's time once invalidated); undefined if it never does. */
   expiresAt(id: Key): number | undefined;
   /** Marks a record stale without changing it; false when there is no such record. */
   invalidate(id: Key): Promise<boolean>;
