@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   try {
     const baseline = await startServer(['--import', 'tsx', 'test/bench/query-baseline-server.ts', join(scratch, 'baseline')], /query baseline listening on (\S+)/);
     servers.push(baseline.child);
-    const lode = await startServer(['framework/bin/lode.js', 'run', 'test/bench/query-app', '--port', '0', '--data', join(scratch, 'lode')], /Lode listening on (\S+)/);
+    const lode = await startServer(['framework/bin/lode.js', 'run', 'test/bench/query-app', '--authorize-local', '--port', '0', '--data', join(scratch, 'lode')], /Lode listening on (\S+)/);
     servers.push(lode.child);
     await seed(lode.url);
     console.log(machine());

@@ -166,7 +166,7 @@ async function fanOut(server: Server): Promise<string> {
  * resolves, after the commit): the difference is what delivery adds to a commit.
  */
 async function inProcess(appDir: string, dataDir: string): Promise<string> {
-  const app = await App.start({ dir: appDir, dataDir, port: 0, logger: silentLogger });
+  const app = await App.start({ dir: appDir, dataDir, port: 0, logger: silentLogger, authorizeLocal: true });
   try {
     const ws: number[] = [];
     const sse: number[] = [];
@@ -227,7 +227,7 @@ async function main(): Promise<void> {
     for (const { mode, dir } of apps) {
       const baseline = await startServer(['--import', 'tsx', 'test/bench/realtime-baseline-server.ts', join(scratch, `baseline-${mode}`), mode], /realtime baseline listening on (\S+)/);
       servers.push({ name: `baseline, ${mode}`, ...baseline, live: '' });
-      const lode = await startServer(['framework/bin/lode.js', 'run', dir, '--port', '0', '--data', join(scratch, `lode-${mode}`)], /Lode listening on (\S+)/);
+      const lode = await startServer(['framework/bin/lode.js', 'run', dir, '--authorize-local', '--port', '0', '--data', join(scratch, `lode-${mode}`)], /Lode listening on (\S+)/);
       servers.push({ name: `Lode, ${mode}`, ...lode, live: '?omitCurrent' });
     }
     console.log(machine());

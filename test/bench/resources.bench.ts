@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   try {
     const baseline = await startServer(['--import', 'tsx', 'test/bench/baseline-server.ts', join(scratch, 'baseline')], /baseline listening on (\S+)/);
     servers.push(baseline.child);
-    const lode = await startServer(['framework/bin/lode.js', 'run', 'test/bench/resources-app', '--port', '0', '--data', join(scratch, 'lode')], /Lode listening on (\S+)/);
+    const lode = await startServer(['framework/bin/lode.js', 'run', 'test/bench/resources-app', '--authorize-local', '--port', '0', '--data', join(scratch, 'lode')], /Lode listening on (\S+)/);
     servers.push(lode.child);
     await seed(lode.url, baseline.url);
     console.log(machine());

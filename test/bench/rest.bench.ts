@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   try {
     const baseline = await startServer(['--import', 'tsx', 'test/bench/baseline-server.ts', join(scratch, 'baseline')], /baseline listening on (\S+)/);
     servers.push(baseline.child);
-    const lode = await startServer(['framework/bin/lode.js', 'run', 'test/bench/app', '--port', '0', '--data', join(scratch, 'lode')], /Lode listening on (\S+)/);
+    const lode = await startServer(['framework/bin/lode.js', 'run', 'test/bench/app', '--authorize-local', '--port', '0', '--data', join(scratch, 'lode')], /Lode listening on (\S+)/);
     servers.push(lode.child);
     for (const table of ['Item', 'IndexedItem']) await Promise.all([seed(baseline.url, table), seed(lode.url, table)]);
     console.log(machine());

@@ -62,11 +62,15 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 /** A `lode run` process of the new project, resolved when it prints the URL it listens on. */
+const ADMIN = { username: 'admin', password: 'starter-secret' };
+const asAdmin = { authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}` };
+
 async function startServer(project: string): Promise<{ child: ChildProcess; url: string; output: () => string; exited: Promise<number | null> }> {
   // The bin `npx lode` runs; spawned directly so that SIGTERM reaches lode itself (npx does not pass it on).
   const child = spawn(join(project, 'node_modules', '.bin', 'lode'), ['run', '.', '--port', '0'], {
     cwd: project,
-    env: projectEnv(),
+    // `lode run` serves nobody without users: the first start creates this admin.
+    env: { ...projectEnv(), LODE_ADMIN_USERNAME: ADMIN.username, LODE_ADMIN_PASSWORD: ADMIN.password },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -180,16 +184,19 @@ describe('create-app', { timeout: 360_000 }, () => {
     await t.test('lode run serves the app over HTTP and exits 0 on SIGTERM', async () => {
       const server = await startServer(project);
       try {
+        const anonymous = await fetch(`${server.url}/Todo/`);
+        assert.equal(anonymous.status, 401, 'lode run is closed to anonymous requests');
+        assert.match(anonymous.headers.get('www-authenticate') ?? '', /Basic/);
         const created = await fetch(`${server.url}/Todo/`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...asAdmin },
           body: JSON.stringify({ title: 'Ship it' }),
         });
         assert.equal(created.status, 201, await created.clone().text());
         const location = created.headers.get('location');
         assert.match(location ?? '', /^\/Todo\/.+/);
 
-        const read = await fetch(server.url + location!);
+        const read = await fetch(server.url + location!, { headers: asAdmin });
         assert.equal(read.status, 200);
         const todo = (await read.json()) as Record<string, unknown>;
         assert.equal(todo.title, 'Ship it');
@@ -197,17 +204,17 @@ describe('create-app', { timeout: 360_000 }, () => {
 
         const comment = await fetch(`${server.url}/Comment/`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...asAdmin },
           body: JSON.stringify({ todoId: todo.id, text: '' }),
         });
         assert.equal(comment.status, 400, 'resources.ts validates comments');
         assert.match(comment.headers.get('content-type') ?? '', /application\/problem\+json/);
 
-        const stats = await fetch(`${server.url}/Stats`);
+        const stats = await fetch(`${server.url}/Stats`, { headers: asAdmin });
         assert.equal(stats.status, 200);
         assert.deepEqual(await stats.json(), { todos: 1, done: 0, open: 1, comments: 0 });
 
-        const listing = (await (await fetch(`${server.url}/`)).json()) as { resources: { name: string }[] };
+        const listing = (await (await fetch(`${server.url}/`, { headers: asAdmin })).json()) as { resources: { name: string }[] };
         assert.deepEqual(listing.resources.map((resource) => resource.name).sort(), ['Comment', 'Stats', 'Todo']);
         assert.deepEqual(await (await fetch(`${server.url}/health`)).json(), { status: 'ok' });
 

@@ -34,8 +34,13 @@ export class LodeProcess {
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   }
 
-  static async start(args: string[], options: { timeoutMs?: number } = {}): Promise<LodeProcess> {
-    const child = spawn(process.execPath, [lodeBin, ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * `lode <args> --port 0`. A `run` gets `--authorize-local` unless `secure` is set, so tests about
+   * other things can call it from this machine without credentials, as `lode dev` allows.
+   */
+  static async start(args: string[], options: { timeoutMs?: number; secure?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<LodeProcess> {
+    const local = args[0] === 'run' && !options.secure ? ['--authorize-local'] : [];
+    const child = spawn(process.execPath, [lodeBin, ...args, ...local, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     const lode = new LodeProcess(child);
     const match = await lode.waitForOutput(/Lode listening on (http:\/\/\S+)/, options.timeoutMs ?? 20000);
     lode.url = match[1]!;

@@ -5,12 +5,14 @@ import { ContextStore, ResourceRegistry, followSources, runTransaction, stopSour
 import { evictExpired } from './eviction.js';
 import { formatDiagnostic, type Diagnostic } from '../schema/index.js';
 import { RealtimeHub } from '../realtime/index.js';
-import { Storage } from '../storage/index.js';
+import { AccessPolicy, parseRoles, type Authenticator } from '../auth/index.js';
+import { Storage, SystemStore } from '../storage/index.js';
 import { HttpServer, StaticFiles } from '../transport/index.js';
 import { consoleLogger, type Logger } from '../util/index.js';
 import { loadConfig, type AppConfig } from './config.js';
 import { buildRoot, removeStaleBuilds } from './build-dirs.js';
 import { buildGeneration, type Generation, type ResourceChecker } from './generation.js';
+import { openAuthenticator } from './security.js';
 
 export interface AppOptions {
   /** The app folder (schema, resources, config.yaml, web/). */
@@ -23,6 +25,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Start serving even when the first load fails (dev mode waits for a fix). */
   serveOnLoadFailure?: boolean;
+  /** Loopback requests run as the super user (dev mode, tests); overrides `authentication.authorizeLocal`. */
+  authorizeLocal?: boolean;
   checkResources?: ResourceChecker;
 }
 
@@ -51,6 +55,9 @@ export class App {
   readonly logger: Logger;
   readonly host: string;
   readonly contexts = new ContextStore();
+  /** Users, tokens and logins of this app's data directory. */
+  readonly auth: Authenticator;
+  readonly #system: SystemStore;
   /** Subscriptions, fed by the change log; they outlive generations, so they flow across reloads. */
   readonly realtime: RealtimeHub;
   readonly #pruning: NodeJS.Timeout;
@@ -65,9 +72,11 @@ export class App {
   #closed = false;
   readonly #checkResources: ResourceChecker | undefined;
 
-  private constructor(dir: string, storage: Storage, config: AppConfig, options: AppOptions) {
+  private constructor(dir: string, storage: Storage, system: SystemStore, auth: Authenticator, config: AppConfig, options: AppOptions) {
     this.dir = dir;
     this.storage = storage;
+    this.#system = system;
+    this.auth = auth;
     this.#config = config;
     this.logger = options.logger ?? consoleLogger;
     this.host = options.host ?? '127.0.0.1';
@@ -78,6 +87,8 @@ export class App {
     this.#staticFiles = config.static === undefined ? undefined : new StaticFiles(join(dir, config.static));
     this.#current = {
       number: 0,
+      access: new AccessPolicy(parseRoles(undefined)),
+      auth,
       tableDefs: [],
       tables: {},
       registry: new ResourceRegistry([]),
@@ -99,8 +110,16 @@ export class App {
     const dir = resolve(options.dir);
     const config = await loadConfig(dir);
     await removeStaleBuilds(dir);
-    const storage = await Storage.open({ dataDir: resolve(options.dataDir ?? join(dir, '.lode', 'data')), ...config.storage });
-    const app = new App(dir, storage, config, options);
+    const dataDir = resolve(options.dataDir ?? join(dir, '.lode', 'data'));
+    const storage = await Storage.open({ dataDir, ...config.storage });
+    const system = new SystemStore(dataDir);
+    const logger = options.logger ?? consoleLogger;
+    const auth = await openAuthenticator(system, { ...config.authentication, authorizeLocal: options.authorizeLocal ?? config.authentication.authorizeLocal }, logger).catch(async (error: unknown) => {
+      await system.close();
+      await storage.close();
+      throw error;
+    });
+    const app = new App(dir, storage, system, auth, config, options);
     try {
       const first = await app.reload();
       printDiagnostics(app.logger, first.diagnostics);
@@ -155,6 +174,7 @@ export class App {
         logger: this.logger,
         staticFiles: this.#staticFiles,
         checkResources: this.#checkResources,
+        auth: this.auth,
       });
       if (!result.ok) return { ok: false, ms: elapsed(), diagnostics: result.diagnostics };
       stopSources(this.#current.tables);
@@ -207,6 +227,7 @@ export class App {
     this.realtime.close();
     await this.server.close();
     await this.storage.close();
+    await this.#system.close();
     await rm(buildRoot(this.dir, this.#key), { recursive: true, force: true });
   }
 }

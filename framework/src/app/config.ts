@@ -14,6 +14,9 @@ export interface AppConfig {
   static: string | undefined;
   realtime: RealtimeConfig;
   storage: StorageConfig;
+  authentication: AuthenticationConfig;
+  /** The roles file, relative to the app folder (Harper's `roles: { files }`). */
+  roles: string;
   /** How long the change log keeps entries (replay, resume), in ms: Harper's `logging.auditRetention`. */
   logRetentionMs: number;
 }
@@ -31,6 +34,27 @@ export interface StorageConfig {
   /** Commits do not wait for the disk to sync; the data directory is synced every `flushIntervalMs`. */
   writeAsync: boolean;
   flushIntervalMs: number;
+}
+
+/** Harper's `authentication` keys. */
+export interface AuthenticationConfig {
+  /** Loopback requests run as the super user. `lode dev` turns it on; never on by default in `lode run`. */
+  authorizeLocal: boolean;
+  accessTokenSeconds: number;
+  refreshTokenSeconds: number;
+}
+
+export const defaultAuthentication: AuthenticationConfig = { authorizeLocal: false, accessTokenSeconds: 86_400, refreshTokenSeconds: 30 * 86_400 };
+
+function authenticationOf(config: Raw): AuthenticationConfig {
+  const raw = section(config, 'authentication');
+  if (raw.authorizeLocal !== undefined && typeof raw.authorizeLocal !== 'boolean') throw new LodeError('BAD_REQUEST', 'config.yaml: authentication.authorizeLocal must be true or false');
+  const seconds = (key: string, fallback: number): number => (raw[key] === undefined ? fallback : Math.ceil(durationOf(raw[key], `authentication.${key}`) / 1000));
+  return {
+    authorizeLocal: (raw.authorizeLocal as boolean | undefined) ?? false,
+    accessTokenSeconds: seconds('operationTokenTimeout', defaultAuthentication.accessTokenSeconds),
+    refreshTokenSeconds: seconds('refreshTokenTimeout', defaultAuthentication.refreshTokenSeconds),
+  };
 }
 
 export const defaultStorage: StorageConfig = { writeAsync: false, flushIntervalMs: 1000 };
@@ -89,6 +113,8 @@ export const defaultConfig: AppConfig = {
   static: 'web',
   realtime: defaultRealtime,
   storage: defaultStorage,
+  authentication: defaultAuthentication,
+  roles: 'roles.yaml',
   logRetentionMs: DEFAULT_LOG_RETENTION_MS,
 };
 
@@ -134,6 +160,8 @@ export function parseConfig(text: string): AppConfig {
     static: staticRootOf(config.static),
     realtime: realtimeOf(config),
     storage: storageOf(config),
+    authentication: authenticationOf(config),
+    roles: config.roles === undefined ? 'roles.yaml' : (globsOf(config.roles, 'roles')[0] ?? 'roles.yaml'),
     logRetentionMs: section(config, 'logging').auditRetention === undefined ? DEFAULT_LOG_RETENTION_MS : durationOf(section(config, 'logging').auditRetention, 'logging.auditRetention'),
   };
 }

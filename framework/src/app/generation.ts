@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Authenticator } from '../auth/index.js';
 import { LodeError } from '../errors/index.js';
+import { loadRoles } from './security.js';
 import type {
   ContextStore} from '../resources/index.js';
 import {
@@ -38,6 +40,7 @@ export interface Generation extends RouteTable {
 
 export interface GenerationInput {
   appDir: string;
+  auth: Authenticator;
   config: AppConfig;
   storage: Storage;
   contexts: ContextStore;
@@ -158,6 +161,8 @@ export async function buildGeneration(input: GenerationInput): Promise<Generatio
   const { appDir, config, storage, contexts, realtime, number, logger } = input;
   const compiled = await compileAppSchema(appDir, config);
   if (hasErrors(compiled.diagnostics)) return { ok: false, diagnostics: compiled.diagnostics };
+  const roles = await loadRoles(appDir, config.roles);
+  if (!roles.policy) return { ok: false, diagnostics: roles.diagnostics };
   const diagnostics = [...compiled.diagnostics];
 
   const changes = await storage.applySchema(compiled.tables);
@@ -242,6 +247,8 @@ export async function buildGeneration(input: GenerationInput): Promise<Generatio
     contexts,
     staticFiles: input.staticFiles,
     diagnostics,
+    access: roles.policy,
+    auth: input.auth,
   };
   return { ok: true, generation };
 }

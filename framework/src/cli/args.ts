@@ -4,6 +4,8 @@ export interface CliCommand {
   port: number;
   host: string;
   dataDir: string | undefined;
+  /** `--authorize-local`: loopback requests run as the super user (always so in `dev`). */
+  authorizeLocal: boolean;
 }
 
 export class UsageError extends Error {}
@@ -19,11 +21,12 @@ Options:
   --port <n>     port to listen on (default 9926; 0 picks a free one)
   --host <host>  interface to listen on (default 127.0.0.1)
   --data <path>  data directory (default <dir>/.lode/data)
+  --authorize-local  requests from this machine run as the super user (dev always does)
   -h, --help     show this help
   -v, --version  print the version`;
 
 export function parseArgs(argv: string[]): CliCommand {
-  const result: CliCommand = { command: 'help', dir: '.', port: 9926, host: '127.0.0.1', dataDir: undefined };
+  const result: CliCommand = { command: 'help', dir: '.', port: 9926, host: '127.0.0.1', dataDir: undefined, authorizeLocal: false };
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -51,6 +54,9 @@ export function parseArgs(argv: string[]): CliCommand {
         break;
       case '--data':
         result.dataDir = value();
+        break;
+      case '--authorize-local':
+        result.authorizeLocal = true;
         break;
       default:
         if (arg.startsWith('-')) throw new UsageError(`Unknown option ${arg}`);

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { App, AppLoadError, compileAppSchema, loadConfig, printDiagnostics, writeTypeDeclarations } from '../app/index.js';
+import { isLodeError } from '../errors/index.js';
 import { consoleLogger } from '../util/index.js';
 import { DevServer } from '../dev/index.js';
 import { parseArgs, usage, UsageError, type CliCommand } from './args.js';
@@ -14,7 +15,7 @@ function version(): string {
 }
 
 async function serve(command: CliCommand): Promise<void> {
-  const options = { dir: command.dir, port: command.port, host: command.host, dataDir: command.dataDir };
+  const options = { dir: command.dir, port: command.port, host: command.host, dataDir: command.dataDir, ...(command.authorizeLocal && { authorizeLocal: true }) };
   const running = command.command === 'dev' ? await DevServer.start(options) : await App.start(options);
   const app = running instanceof DevServer ? running.app : running;
   console.log(`Lode listening on ${app.url}${command.command === 'dev' ? ' (dev: watching for changes)' : ''}`);
@@ -61,7 +62,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     await serve(command);
   } catch (error) {
-    console.error(error instanceof AppLoadError ? 'The app failed to load (diagnostics above).' : error);
+    console.error(error instanceof AppLoadError ? 'The app failed to load (diagnostics above).' : isLodeError(error) ? error.message : error);
     process.exit(1);
   }
 }

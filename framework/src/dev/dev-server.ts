@@ -36,7 +36,7 @@ export class DevServer {
   static async start(options: DevServerOptions): Promise<DevServer> {
     // Loaded lazily: the TypeScript compiler is large and `lode run` never needs it.
     const checker = options.typeCheck === false ? undefined : new (await import('./type-check.js')).TypeChecker(resolve(options.dir));
-    const app = await App.start({ ...options, serveOnLoadFailure: true, checkResources: checker && ((files) => checker.check(files)) });
+    const app = await App.start({ ...options, authorizeLocal: true, serveOnLoadFailure: true, checkResources: checker && ((files) => checker.check(files)) });
     const server = new DevServer(app, options.debounceMs ?? 60);
     await new Promise<void>((resolve) => server.#watcher.once('ready', resolve));
     const first = app.generation;

@@ -25,3 +25,4 @@ export {
 export { bindRoute, decodePath, declaredPath, parseRoute, routeOf, type RouteBinding, type RoutePattern } from './route-pattern.js';
 export { runInTransaction, runTransaction, transactionOf, type TransactionBody, type TransactionFunction } from './transaction-scope.js';
 export type { UpdatableMethods, UpdatableRecord } from './updatable-record.js';
+export { actionOf, checkAccess } from './access-check.js';

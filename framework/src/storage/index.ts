@@ -1,4 +1,5 @@
 export { Storage } from './storage.js';
+export { SystemStore } from './system-store.js';
 export { Transaction } from './transaction.js';
 export type {
   ChangeEntry,

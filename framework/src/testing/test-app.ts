@@ -11,6 +11,8 @@ export interface TestAppOptions {
   /** Or an app written inline: file name → contents, e.g. `{ 'schema.graphql': '…', 'resources.ts': '…' }`. */
   files?: Record<string, string>;
   logger?: Logger;
+  /** Loopback requests run as the super user, as in `lode dev` (default true; false to test security). */
+  authorizeLocal?: boolean;
 }
 
 export interface TestRequest {
@@ -51,7 +53,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   } else {
     throw new Error('startTestApp needs `dir` or `files`');
   }
-  const app = await App.start({ dir, dataDir: join(scratch, 'data'), port: 0, logger: options.logger ?? silentLogger }).catch(async (error: unknown) => {
+  const app = await App.start({ dir, dataDir: join(scratch, 'data'), port: 0, logger: options.logger ?? silentLogger, authorizeLocal: options.authorizeLocal ?? true }).catch(async (error: unknown) => {
     await rm(scratch, { recursive: true, force: true });
     throw error;
   });

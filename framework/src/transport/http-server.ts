@@ -1,4 +1,5 @@
 import { App, us_listen_socket_close, us_socket_local_port, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
+import { isAuthEndpoint, serveAuthEndpoint } from './auth-endpoints.js';
 import { LodeError } from '../errors/index.js';
 import type { RouteMatch } from '../resources/index.js';
 import type { Logger } from '../util/index.js';
@@ -125,6 +126,7 @@ export class HttpServer {
 
   #serve(exchange: HttpExchange, body: Promise<Buffer> | undefined): Promise<void> | void {
     const routes = this.#options.routes();
+    if (isAuthEndpoint(exchange.method, exchange.url)) return serveAuthEndpoint(exchange, routes, body);
     const match = routes.registry.match(exchange.url);
     if (!match) return this.#serveUnrouted(exchange, routes, body);
     return this.#serveResource(exchange, routes, match, body);
@@ -153,7 +155,12 @@ export class HttpServer {
         const file = await routes.staticFiles?.find(url);
         if (file) return exchange.send(200, { 'Content-Type': file.contentType }, file.body, method === 'HEAD');
       }
-      if (url === '/' && !routes.registry.root) return exchange.send(200, { 'Content-Type': 'application/json' }, jsonCodec.encode(describe(routes)) as string, method === 'HEAD');
+      if (url === '/' && !routes.registry.root) {
+        // What an app serves is not for anonymous eyes.
+        const user = await routes.auth.authenticate(exchange.headers.get('authorization'), () => exchange.ip);
+        if (user === undefined) throw new LodeError('UNAUTHORIZED', 'Log in to list the resources', { headers: { 'WWW-Authenticate': 'Basic realm="lode", Bearer' } });
+        return exchange.send(200, { 'Content-Type': 'application/json' }, jsonCodec.encode(describe(routes)) as string, method === 'HEAD');
+      }
     }
     const fallback = routes.registry.fallback(url);
     if (fallback) return this.#serveResource(exchange, routes, fallback, body);

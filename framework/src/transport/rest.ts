@@ -18,6 +18,7 @@ import type { HttpExchange } from './exchange.js';
 import type { RouteTable } from './routes.js';
 import { sendItems } from './send-items.js';
 import { attributeSuffix } from './url-suffix.js';
+import { admit } from './admission.js';
 
 const bodyMethods = new Set(['PUT', 'PATCH', 'POST']);
 const knownMethods = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
@@ -157,8 +158,17 @@ export function handleRest(request: RestRequest): Promise<void> | void {
     });
   }
   const target = parseTarget(attribute === undefined ? match.rest : match.rest.slice(0, -attribute.length - 1), exchange.query, resource);
-  const data = body === undefined ? undefined : codecForContentType(exchange.headers.get('content-type')).decode(body);
   const context = new HttpRequestContext(exchange, request.url);
+  const admitted = admit(routes, context, resource, method, target);
+  if (isPromiseLike(admitted)) return Promise.resolve(admitted).then(() => (exchange.done ? undefined : invoke(request, context, handler, handlerName, target, attribute)));
+  return invoke(request, context, handler, handlerName, target, attribute);
+}
+
+/** Runs the handler in the request's transaction and answers with what it returns. */
+function invoke(request: RestRequest, context: HttpRequestContext, handler: unknown, handlerName: string, target: RequestTarget, attribute: string | undefined): Promise<void> | void {
+  const { exchange, routes, match, body } = request;
+  const resource = match.mounted.resource;
+  const data = body === undefined ? undefined : codecForContentType(exchange.headers.get('content-type')).decode(body);
   const args = handlerName === 'get' || handlerName === 'delete' ? [target, context] : [target, data, context];
   const result = runInTransaction(routes.contexts, context, () => Reflect.apply(handler as (...a: unknown[]) => unknown, resource, args));
   if (isPromiseLike(result)) {

@@ -5,6 +5,7 @@ import type { HttpExchange } from './exchange.js';
 import { attachSink, liveTarget, openLive, pullLive, releaseLive, resumeParam, whenSourceFails, type LiveConnection, type LiveIterator, type RealtimeOptions } from './live-connect.js';
 import { toProblem } from './problem.js';
 import { HttpRequestContext } from './rest.js';
+import { admit } from './admission.js';
 import type { RouteTable } from './routes.js';
 import { SSE_HEARTBEAT, SSE_SLOW_CONSUMER, sseFrame } from './sse-framing.js';
 
@@ -46,6 +47,7 @@ export async function serveEventStream(request: EventStreamRequest): Promise<voi
   }
   const target = liveTarget(match.rest, exchange.query, resource, exchange.headers.get('last-event-id') ?? resumeParam(exchange.query));
   const context = new HttpRequestContext(exchange, exchange.url);
+  await admit(request.routes, context, resource, 'GET', target);
   const closing = new AbortController();
   context.signal = closing.signal;
   const iterator = await openLive(request.routes.contexts, resource, match.mounted.path, target, undefined, context);

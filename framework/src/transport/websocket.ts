@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse, WebSocket, WebSocketBehavior, us_socket_context_t } from 'uWebSockets.js';
+import { admit } from './admission.js';
 import { LodeError, isLodeError } from '../errors/index.js';
 import { LiveEvent } from '../realtime/index.js';
 import type { RouteMatch } from '../resources/index.js';
@@ -174,6 +175,8 @@ export class WebSocketSession implements LiveConnection {
     const { resource, path } = match.mounted;
     try {
       const target = liveTarget(match.rest, this.#query, resource, resumeParam(this.#query));
+      await admit(this.#routes, this.#context, resource, 'GET', target);
+      if (this.#closed) return;
       const iterator = await openLive(this.#routes.contexts, resource, path, target, this.#incoming, this.#context);
       this.#iterator = iterator;
       if (this.#closed) return this.#release();

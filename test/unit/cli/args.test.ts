@@ -9,8 +9,10 @@ test('commands, directory and flags', () => {
     port: 0,
     host: '0.0.0.0',
     dataDir: '/tmp/d',
+    authorizeLocal: false,
   });
-  assert.deepEqual(parseArgs(['run']), { command: 'run', dir: '.', port: 9926, host: '127.0.0.1', dataDir: undefined });
+  assert.deepEqual(parseArgs(['run']), { command: 'run', dir: '.', port: 9926, host: '127.0.0.1', dataDir: undefined, authorizeLocal: false });
+  assert.equal(parseArgs(['run', '--authorize-local']).authorizeLocal, true);
   assert.equal(parseArgs(['types', 'x']).command, 'types');
   assert.equal(parseArgs([]).command, 'help');
   assert.equal(parseArgs(['run', '--help']).command, 'help');

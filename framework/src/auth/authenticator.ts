@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { LodeError } from '../errors/index.js';
+import type { SystemStore } from '../storage/index.js';
+import type { User } from './access.js';
+import { TokenSigner } from './tokens.js';
+import { UserDirectory } from './users.js';
+
+export interface AuthOptions {
+  /** Requests from the loopback interface run as the super user (dev mode; Harper's `authorizeLocal`). */
+  authorizeLocal: boolean;
+  /** Seconds an access token is valid (Harper's `operationTokenTimeout`, 1 day). */
+  accessTokenSeconds: number;
+  /** Seconds a refresh token is valid (Harper's `refreshTokenTimeout`, 30 days). */
+  refreshTokenSeconds: number;
+}
+
+export const defaultAuthOptions: AuthOptions = { authorizeLocal: false, accessTokenSeconds: 86_400, refreshTokenSeconds: 30 * 86_400 };
+
+/** Who loopback requests are in dev mode. */
+export const LOCAL_SUPER_USER: User = { username: 'local', roles: ['super_user'] };
+
+const CACHE_MS = 30_000;
+const CACHE_ENTRIES = 1000;
+/** Failed logins allowed before each further one makes the name wait, doubling up to the cap. */
+const FREE_FAILURES = 5;
+const MAX_BACKOFF_MS = 15 * 60_000;
+/** Names × addresses with failures remembered; the oldest is forgotten first, so an attack cannot grow memory. */
+const FAILURE_ENTRIES = 10_000;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1', '0000:0000:0000:0000:0000:0000:0000:0001']);
+
+export function isLoopback(ip: string): boolean {
+  return LOOPBACK.has(ip) || ip.startsWith('127.');
+}
+
+export interface Tokens {
+  operation_token: string;
+  refresh_token: string;
+}
+
+/**
+ * Turns a request's credentials into a user: `Authorization: Basic` (checked against the scrypt hash,
+ * then cached briefly under a digest of the header), `Authorization: Bearer <access token>`, or, in
+ * dev mode, a loopback address. Repeated failed logins for one name from one address back off.
+ */
+export class Authenticator {
+  readonly users: UserDirectory;
+  readonly tokens: TokenSigner;
+  readonly options: AuthOptions;
+  readonly #cache = new Map<string, { user: User; until: number }>();
+  readonly #failures = new Map<string, { count: number; until: number }>();
+
+  private constructor(users: UserDirectory, tokens: TokenSigner, options: AuthOptions) {
+    this.users = users;
+    this.tokens = tokens;
+    this.options = options;
+  }
+
+  static async open(store: SystemStore, options: AuthOptions): Promise<Authenticator> {
+    return new Authenticator(new UserDirectory(store), await TokenSigner.open(store), options);
+  }
+
+  /**
+   * The user behind a request: undefined for an anonymous one. Bad credentials are a 401, never
+   * silently anonymous. Answers synchronously unless a password or token has to be checked.
+   */
+  authenticate(authorization: string | undefined, ip: () => string): User | undefined | Promise<User> {
+    // The peer address is read only when it matters: it costs more than the rest of a small request.
+    if (authorization === undefined || authorization === '') return this.options.authorizeLocal && isLoopback(ip()) ? LOCAL_SUPER_USER : undefined;
+    const space = authorization.indexOf(' ');
+    const scheme = authorization.slice(0, space).toLowerCase();
+    const credentials = authorization.slice(space + 1).trim();
+    if (scheme === 'bearer') return this.#bearer(credentials);
+    if (scheme !== 'basic') throw new LodeError('UNAUTHORIZED', 'Authorization must be Basic or Bearer');
+    const key = createHash('sha256').update(credentials).digest('base64');
+    const cached = this.#cache.get(key);
+    if (cached && cached.until > Date.now()) return cached.user;
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new LodeError('UNAUTHORIZED', 'Basic credentials must be base64 of username:password');
+    return this.#basic(key, decoded.slice(0, colon), decoded.slice(colon + 1), ip());
+  }
+
+  /** `POST /login`: tokens for a username and password (Harper's `create_authentication_tokens`). */
+  async login(username: unknown, password: unknown, ip: string): Promise<Tokens> {
+    if (typeof username !== 'string' || typeof password !== 'string') {
+      throw new LodeError('BAD_REQUEST', 'Send {"username": "…", "password": "…"}', { errors: [{ path: typeof username === 'string' ? 'password' : 'username', message: 'must be a string' }] });
+    }
+    const user = await this.#check(username, password, ip);
+    return {
+      operation_token: await this.tokens.sign(user.username, 'access', this.options.accessTokenSeconds),
+      refresh_token: await this.tokens.sign(user.username, 'refresh', this.options.refreshTokenSeconds),
+    };
+  }
+
+  /** `POST /refresh` with the refresh token as Bearer: a new access token (Harper's `refresh_operation_token`). */
+  async refresh(authorization: string | undefined): Promise<{ operation_token: string }> {
+    const token = /^bearer\s+(.+)$/i.exec(authorization ?? '')?.[1];
+    if (!token) throw new LodeError('UNAUTHORIZED', 'Send the refresh token as Authorization: Bearer <token>');
+    const username = await this.tokens.verify(token, 'refresh');
+    if (!this.users.get(username)) throw new LodeError('UNAUTHORIZED', 'The user of this token no longer exists');
+    return { operation_token: await this.tokens.sign(username, 'access', this.options.accessTokenSeconds) };
+  }
+
+  /** Drops cached logins (after a password, role or user change). */
+  forget(): void {
+    this.#cache.clear();
+  }
+
+  async #bearer(token: string): Promise<User> {
+    const username = await this.tokens.verify(token, 'access');
+    const user = this.users.get(username);
+    if (!user) throw new LodeError('UNAUTHORIZED', 'The user of this token no longer exists');
+    return user;
+  }
+
+  async #basic(key: string, username: string, password: string, ip: string): Promise<User> {
+    const user = await this.#check(username, password, ip);
+    if (this.#cache.size >= CACHE_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(key, { user, until: Date.now() + CACHE_MS });
+    return user;
+  }
+
+  async #check(username: string, password: string, ip: string): Promise<User> {
+    const attempt = `${username}\n${ip}`;
+    const failures = this.#failures.get(attempt);
+    const now = Date.now();
+    if (failures && failures.until > now) {
+      throw new LodeError('TOO_MANY_ATTEMPTS', `Too many failed logins for ${username}; try again later`, { headers: { 'Retry-After': String(Math.ceil((failures.until - now) / 1000)) } });
+    }
+    const user = await this.users.verify(username, password);
+    if (user) {
+      this.#failures.delete(attempt);
+      return user;
+    }
+    const count = (failures?.count ?? 0) + 1;
+    if (!failures && this.#failures.size >= FAILURE_ENTRIES) this.#failures.delete(this.#failures.keys().next().value!);
+    const wait = count <= FREE_FAILURES ? 0 : Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (count - FREE_FAILURES - 1));
+    this.#failures.set(attempt, { count, until: now + wait });
+    throw new LodeError('UNAUTHORIZED', 'Wrong username or password');
+  }
+}
