@@ -139,7 +139,7 @@ function attributeOf(record: unknown, name: string): unknown {
  * only when something has to be waited for, so synchronous reads answer in the uWS callback.
  */
 export function handleRest(request: RestRequest): Promise<void> | void {
-  const { exchange, routes, match, body } = request;
+  const { exchange, routes, match } = request;
   const resource = match.mounted.resource;
   const method = exchange.method;
   if (!knownMethods.has(method)) throw new LodeError('METHOD_NOT_IMPLEMENTED', `HTTP method ${method} is not implemented`);
