@@ -5,7 +5,7 @@ import type { Logger } from '../../framework/src/util/index.js';
 import { startTestApp, type TestApp } from '../../framework/src/testing/index.js';
 
 const schema = `
-type Product @table @export { id: ID @primaryKey  name: String  price: Float @indexed }
+type Product @table @export { id: ID @primaryKey  name: String @indexed  price: Float @indexed }
 type Secret @table @export { id: ID @primaryKey  value: String }
 `;
 
@@ -17,6 +17,16 @@ reader:
 editor:
   data:
     Product: { read: true, insert: true, update: true, delete: true }
+clerk:
+  data:
+    tables:
+      Product:
+        read: true
+        insert: true
+        update: true
+        attributes:
+          name: { read: true, insert: true, update: true }
+          price: { read: false }
 `;
 
 const resources = `
@@ -64,6 +74,7 @@ describe('authentication and authorization, secure by default', () => {
     delete process.env.LODE_ADMIN_PASSWORD;
     await app.app.auth.users.add('rita', 'rita-password', ['reader']);
     await app.app.auth.users.add('eddie', 'eddie-password', ['editor']);
+    await app.app.auth.users.add('carl', 'carl-password', ['clerk']);
     for (const [path, body] of [['/Product/p1', { name: 'Lamp', price: 20 }], ['/Secret/s1', { value: 'hidden' }]] as const) {
       assert.equal((await app.request(path, as('admin', { method: 'PUT', body }))).status, 204);
     }
@@ -98,6 +109,46 @@ describe('authentication and authorization, secure by default', () => {
         if (response.status === 403) assert.equal((response.body as { code: string }).code, 'FORBIDDEN');
       }
     }
+  });
+
+  test('attributes a role may not read are left out of records, lists, CSV and events, and cannot be queried', async () => {
+    const clerk = { authorization: basic('carl', 'carl-password') };
+    assert.deepEqual((await app.request('/Product/p1', { headers: clerk })).body, { id: 'p1', name: 'Lamp' });
+    assert.deepEqual((await app.request('/Product/?name=Lamp', { headers: clerk })).body, [{ id: 'p1', name: 'Lamp' }]);
+    const csv = await app.request('/Product/?name=Lamp', { headers: { ...clerk, accept: 'text/csv' } });
+    assert.equal(csv.text.split('\r\n')[0], 'id,name');
+    for (const query of ['price=gt=1', 'name=Lamp&sort(price)', 'name=Lamp&select(name,price)', '(price=1|name=Lamp)']) {
+      const refused = await app.request(`/Product/?${query}`, { headers: clerk });
+      assert.equal(refused.status, 403, query);
+      assert.deepEqual((refused.body as { errors: unknown[] }).errors, [{ path: 'price', message: 'may not be read' }], query);
+    }
+    assert.equal((await app.request('/Product/p1', { method: 'PATCH', body: { price: 1 }, headers: clerk })).status, 403);
+    assert.equal((await app.request('/Product/', { method: 'POST', body: { name: 'Cheap', price: 1 }, headers: clerk })).status, 403);
+    assert.equal((await app.request('/Product/p1', { method: 'PATCH', body: { name: 'Lamp' }, headers: clerk })).status, 204);
+    assert.equal(((await app.request('/Product/p1', as('admin'))).body as { price: number }).price, 20, 'the refused writes wrote nothing');
+
+    const events = await new Promise<unknown[]>((resolve, reject) => {
+      const socket = new WebSocket(`${app.url.replace('http', 'ws')}/Product/p1`, { headers: clerk });
+      const received: unknown[] = [];
+      socket.on('message', (data) => {
+        received.push(JSON.parse(String(data)));
+        if (received.length === 2) void app.request('/Product/p1', as('admin', { method: 'PATCH', body: { price: 21 } }));
+        if (received.length === 3) {
+          socket.close();
+          resolve(received);
+        }
+      });
+      socket.once('error', reject);
+    });
+    for (const event of events as Array<{ type: string; value?: Record<string, unknown> }>) {
+      if (event.type === 'put') assert.deepEqual(Object.keys(event.value!).sort(), ['id', 'name']);
+    }
+    assert.equal((events as Array<{ type: string }>).filter((event) => event.type === 'put').length, 2, 'the current record and the change');
+    const queried = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(`${app.url.replace('http', 'ws')}/Product/?price=gt=1`, { headers: clerk });
+      socket.once('close', (code) => resolve(code));
+    });
+    assert.equal(queried, 4403);
   });
 
   test('a denied write writes nothing', async () => {

@@ -1,5 +1,12 @@
 import type { Role, TableAction } from './roles.js';
 
+/** The attributes a user may touch in one table, per action; an absent action is unrestricted. */
+export interface AttributeRights {
+  read?: ReadonlySet<string>;
+  insert?: ReadonlySet<string>;
+  update?: ReadonlySet<string>;
+}
+
 /** Who a request runs as: a stored user, or the local super user of dev mode. */
 export interface User {
   readonly username: string;
@@ -20,6 +27,25 @@ export class AccessPolicy {
 
   isSuperUser(user: User | undefined): boolean {
     return user !== undefined && user.roles.some((name) => this.#roles.get(name)?.superUser === true);
+  }
+
+  /**
+   * The attribute allow-lists that bind the user in a table, or undefined when none does: a role
+   * that grants an action without listing attributes grants it on all of them, and roles add up.
+   */
+  attributeRights(user: User | undefined, database: string, table: string): AttributeRights | undefined {
+    if (user === undefined || this.isSuperUser(user)) return undefined;
+    const key = `${database}.${table}`;
+    const permissions = user.roles.map((name) => this.#roles.get(name)?.tables.get(key)).filter((permission) => permission !== undefined);
+    const rights: AttributeRights = {};
+    for (const action of ['read', 'insert', 'update'] as const) {
+      const granting = permissions.filter((permission) => permission.actions.has(action));
+      if (granting.length === 0 || granting.some((permission) => permission.attributes === undefined)) continue;
+      const allowed = new Set<string>();
+      for (const permission of granting) for (const [name, actions] of permission.attributes!) if (actions.has(action)) allowed.add(name);
+      rights[action] = allowed;
+    }
+    return Object.keys(rights).length === 0 ? undefined : rights;
   }
 
   /** Whether any of the user's roles allows `action` on the table. */

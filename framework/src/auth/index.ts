@@ -1,4 +1,4 @@
-export { AccessPolicy, type User } from './access.js';
+export { AccessPolicy, type AttributeRights, type User } from './access.js';
 export { Authenticator, LOCAL_SUPER_USER, defaultAuthOptions, isLoopback, type AuthOptions, type Tokens } from './authenticator.js';
 export { hashPassword, verifyPassword } from './passwords.js';
 export { SUPER_USER_ROLE, parseRoles, type Role, type TableAction, type TablePermission } from './roles.js';

@@ -62,4 +62,6 @@ export function checkAccess(
   }
   const allowed = table ? policy.allows(user, table.database, table.name, action) : policy.isSuperUser(user);
   if (!allowed) throw deny(user, what);
+  const rights = table && policy.attributeRights(user, table.database, table.name);
+  if (rights) target.attributeRights = rights;
 }

@@ -1,3 +1,4 @@
+import type { AttributeRights } from '../auth/index.js';
 import type { RequestContext } from './context.js';
 
 export type ResourceId = string | number;
@@ -22,6 +23,12 @@ export interface RequestTarget {
   params?: Record<string, string>;
   /** What a bare `*` at the end of a `static path` matched, decoded, slashes kept (`''` for none). */
   wildcard?: string;
+  /**
+   * Set by the access check when the user's roles limit the attributes of the table (roles.yaml
+   * `attributes`): reads show only `read`, queries may use only `read`, writes may set only
+   * `insert`/`update`. Resource code may clear it to lift the limits for its own reasons.
+   */
+  attributeRights?: AttributeRights;
   /** Set by a read of a caching table: whether the record came from the source just now (a miss). */
   loadedFromSource?: boolean;
 }

@@ -1,8 +1,9 @@
 import { LodeError } from '../errors/index.js';
 import { parseQuery, parseQueryObject, runQuery, type QueryObject } from '../query/index.js';
-import { subscribeRequest, type RealtimeHub, type Subscription } from '../realtime/index.js';
+import { LiveEvent, subscribeRequest, type RealtimeHub, type Subscription } from '../realtime/index.js';
 import { validateRecord, type Key, type ReadableTable, type RecordEntry, type StoredTable, type WriteOptions } from '../storage/index.js';
 import type { Logger } from '../util/index.js';
+import { assertQueryReadable, assertWritable, readableRow, readableRows } from './attribute-rights.js';
 import { readCached, type CachedEntry } from './cached-read.js';
 import { cacheDirectives, SourceCache, type CacheOptions, type CacheSource } from './source-cache.js';
 import type { ContextStore, RequestContext } from './context.js';
@@ -46,14 +47,20 @@ export class TableResource extends Resource {
     const ctx = context ?? this.contexts.getContext();
     if (typeof target === 'object' && !isTarget(target)) return this.search(target, ctx);
     const id = this.idOf(target);
+    const readable = isTarget(target) ? target.attributeRights?.read : undefined;
     if (id === undefined) {
-      if (isTarget(target) && target.search !== '') return this.search(target.search, ctx);
-      return this.scanValues(ctx);
+      if (isTarget(target) && target.search !== '') return this.query(target.search, ctx, readable);
+      const rows = this.scanValues(ctx);
+      return readable ? readableRows(rows, readable, this.table.def.primaryKey) : rows;
     }
-    if (this.cache !== undefined || this.table.def.expiration !== undefined) return readCached(this, id, ctx, isTarget(target) ? target : undefined);
+    if (this.cache !== undefined || this.table.def.expiration !== undefined) {
+      const cached = readCached(this, id, ctx, isTarget(target) ? target : undefined);
+      return readable ? Promise.resolve(cached).then((row) => row && readableRow(row, readable, this.table.def.primaryKey)) : cached;
+    }
     const txn = transactionOf(ctx);
     const entry = txn ? txn.get(this.table, id) : this.table.get(id);
     if (!entry) return undefined;
+    if (readable) return readableRow(entry.value, readable, this.table.def.primaryKey);
     // A record this transaction has written has no stored version yet, so no ETag.
     if (ctx && entry.version !== 0) ctx.record = { value: entry.value, version: entry.version };
     return entry.value;
@@ -61,6 +68,7 @@ export class TableResource extends Resource {
 
   static async put(target: TargetOrId, data: unknown, context?: RequestContext): Promise<void> {
     const id = this.requireId(target, 'PUT');
+    if (isTarget(target)) assertWritable(data, target.attributeRights, 'update', this.table.name, this.table.def.primaryKey);
     const ctx = context ?? this.contexts.getContext();
     const source = this.cache?.source;
     if (typeof source?.put === 'function') {
@@ -76,6 +84,7 @@ export class TableResource extends Resource {
 
   static async patch(target: TargetOrId, data: unknown, context?: RequestContext): Promise<void> {
     const id = this.requireId(target, 'PATCH');
+    if (isTarget(target)) assertWritable(data, target.attributeRights, 'update', this.table.name, this.table.def.primaryKey);
     const ctx = context ?? this.contexts.getContext();
     const source = this.cache?.source;
     let sourceWrote = false;
@@ -137,6 +146,7 @@ export class TableResource extends Resource {
         headers: { Allow: 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS' },
       });
     }
+    if (isTarget(target)) assertWritable(data, target.attributeRights, 'insert', this.table.name, this.table.def.primaryKey);
     const ctx = context ?? this.contexts.getContext();
     const created = await this.create(data, ctx);
     if (ctx) {
@@ -144,7 +154,8 @@ export class TableResource extends Resource {
       const collection = ctx.url.endsWith('/') ? ctx.url : `${ctx.url}/`;
       ctx.responseHeaders.Location = `${collection}${encodeURIComponent(String(this.primaryKeyOf(created)))}`;
     }
-    return created;
+    const readable = isTarget(target) ? target.attributeRights?.read : undefined;
+    return readable ? readableRow(created, readable, this.table.def.primaryKey) : created;
   }
 
   /** Inserts a record with a new id (or the one it carries: 409 if that one is taken). */
@@ -186,9 +197,18 @@ export class TableResource extends Resource {
    * transaction it sees the transaction's own writes.
    */
   static search(query: string | QueryObject, context?: RequestContext): Iterable<Record<string, unknown>> | Record<string, unknown> {
+    return this.query(query, context, undefined);
+  }
+
+  /** `search`, limited to the attributes a user may read (when `readable` says which). */
+  private static query(query: string | QueryObject, context: RequestContext | undefined, readable: ReadonlySet<string> | undefined): Iterable<Record<string, unknown>> | Record<string, unknown> {
     const parsed = typeof query === 'string' ? parseQuery(query.startsWith('?') ? query.slice(1) : query) : parseQueryObject(query);
+    const primaryKey = this.table.def.primaryKey;
+    assertQueryReadable(parsed, readable, this.table.name, primaryKey);
     const outcome = runQuery(this.readable(context), parsed);
-    return outcome.kind === 'rows' ? (outcome.rows as Iterable<Record<string, unknown>>) : (outcome.value as Record<string, unknown>);
+    if (outcome.kind !== 'rows') return outcome.value as Record<string, unknown>;
+    const rows = outcome.rows as Iterable<Record<string, unknown>>;
+    return readable ? readableRows(rows, readable, primaryKey) : rows;
   }
 
   /** The table as the transaction of `context` (or the current one) reads it. */
@@ -212,9 +232,16 @@ export class TableResource extends Resource {
     return subscription;
   }
 
-  /** What WebSocket and SSE clients of a table get: its subscription (frames the client sends are ignored). */
+  /**
+   * What WebSocket and SSE clients of a table get: its subscription (frames the client sends are
+   * ignored), showing only the attributes the client's roles may read.
+   */
   static connect(target: RequestTarget, _incoming: AsyncIterable<unknown> | undefined, context?: RequestContext): AsyncIterable<unknown> {
-    return this.subscribe(target, context);
+    const readable = target.attributeRights?.read;
+    if (readable === undefined) return this.subscribe(target, context);
+    const where = subscribeRequest(target).where;
+    assertQueryReadable({ ...(where && { where }), count: false, explain: false }, readable, this.table.name, this.table.def.primaryKey);
+    return readableEvents(this.subscribe(target, context), readable, this.table.def.primaryKey);
   }
 
   /** Sends `message` to the record's subscribers (and the table's) without storing it; it replays and replicates. */
@@ -255,6 +282,20 @@ export class TableResource extends Resource {
 
   private static *scanValues(context: RequestContext | undefined): Iterable<Record<string, unknown>> {
     for (const entry of this.readable(context).scan()) yield entry.value;
+  }
+}
+
+/** A subscription's events with each record cut to what the subscriber may read (one encoding per event is lost: such subscribers are rare). */
+async function* readableEvents(events: Subscription, readable: ReadonlySet<string>, primaryKey: string): AsyncIterable<LiveEvent> {
+  try {
+    for await (const event of events) {
+      const value = event.value;
+      yield event.type === 'put' && typeof value === 'object' && value !== null
+        ? new LiveEvent({ ...event.toJSON(), value: readableRow(value as Record<string, unknown>, readable, primaryKey) }, event.resumable)
+        : event;
+    }
+  } finally {
+    await events.return();
   }
 }
 

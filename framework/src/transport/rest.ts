@@ -118,9 +118,16 @@ const NO_SHAPE: ValueShape = {};
 const declaredShapes = new WeakMap<MountedResource, ValueShape>();
 const SELECT = /(?:^|&)select(?:\(|%28)/i;
 
-/** Declared attributes order CSV columns, unless the query selects its own (in its own order). */
-function shapeOf(mounted: MountedResource, search: string): ValueShape {
+/**
+ * Declared attributes order CSV columns, unless the query selects its own (in its own order). A
+ * user whose roles hide attributes gets no columns for them: their names are not for them either.
+ */
+function shapeOf(mounted: MountedResource, search: string, readable?: ReadonlySet<string>): ValueShape {
   if (mounted.attributes === undefined || SELECT.test(search)) return NO_SHAPE;
+  if (readable !== undefined) {
+    const primaryKey = (mounted.resource as { table?: { def?: { primaryKey: string } } }).table?.def?.primaryKey;
+    return { attributes: mounted.attributes.map((attribute) => attribute.name).filter((name) => name === primaryKey || readable.has(name)) };
+  }
   let shape = declaredShapes.get(mounted);
   if (shape === undefined) {
     shape = { attributes: mounted.attributes.map((attribute) => attribute.name) };
@@ -186,7 +193,7 @@ function respond(request: RestRequest, context: RequestContext, result: unknown,
     if (result.body !== undefined) return exchange.send(result.status, headers, result.body, headOnly);
     if (result.data === undefined) return exchange.send(result.status, headers);
     for (const name in format.headers) headers[name] ??= format.headers[name]!;
-    return exchange.send(result.status, headers, format.encode(result.data, shapeOf(request.match.mounted, target.search)), headOnly);
+    return exchange.send(result.status, headers, format.encode(result.data, shapeOf(request.match.mounted, target.search, target.attributeRights?.read)), headOnly);
   }
   if (result === undefined) {
     if (exchange.method === 'GET' || exchange.method === 'HEAD') {
@@ -200,7 +207,7 @@ function respond(request: RestRequest, context: RequestContext, result: unknown,
   if (request.negotiated) headers.Vary = 'Accept';
   const etag = etagOf(context, result);
   const value = attribute === undefined ? result : attributeOf(result, attribute);
-  const shape = shapeOf(request.match.mounted, target.search);
+  const shape = shapeOf(request.match.mounted, target.search, target.attributeRights?.read);
   if (isIterableResult(value)) return sendItems(exchange, status, headers, value, format.frame(shape));
   if (etag !== undefined) {
     headers.ETag = etag;
