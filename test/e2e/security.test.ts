@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import type { Logger } from '../../framework/src/util/index.js';
@@ -228,6 +230,29 @@ describe('authentication and authorization, secure by default', () => {
     const allowed = await sse('reader');
     assert.equal(allowed.status, 200);
     await allowed.body?.cancel();
+  });
+
+  test('open streams are closed when their rights go: roles.yaml reloaded (4403), user removed (4401)', async () => {
+    const open = (authorization: string): Promise<{ closed: Promise<number> }> =>
+      new Promise((resolve, reject) => {
+        const socket = new WebSocket(`${app.url.replace('http', 'ws')}/Product/`, { headers: { authorization } });
+        const closed = new Promise<number>((done) => socket.once('close', (code) => done(code)));
+        socket.once('message', () => resolve({ closed }));
+        socket.once('error', reject);
+      });
+    await app.app.auth.users.add('tess', 'tess-password', ['editor']);
+    const reader = await open(people.reader);
+    const editor = await open(basic('tess', 'tess-password'));
+    await writeFile(join(app.app.dir, 'roles.yaml'), roles.replace('Product: { read: true }', 'Product: { read: false }'));
+    assert.equal((await app.app.reload()).ok, true);
+    assert.equal(await reader.closed, 4403);
+    assert.equal((await app.request('/Product/p1', as('reader'))).status, 403, 'and the next request is refused too');
+    await app.app.auth.users.remove('tess');
+    app.app.auth.forget();
+    app.app.server.recheckLiveConnections();
+    assert.equal(await editor.closed, 4401);
+    await writeFile(join(app.app.dir, 'roles.yaml'), roles);
+    await app.app.reload();
   });
 });
 

@@ -36,6 +36,8 @@ export type ReloadResult = { ok: true; generation: number; ms: number; diagnosti
 const LOG_PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 /** How often expired records are evicted; the sweep reads only what has expired, so it is cheap when nothing has. */
 const EVICTION_INTERVAL_MS = 1000;
+/** How often open streams are checked against users and roles, so a removed user's streams end (Harper re-runs allowRead too). */
+const RECHECK_INTERVAL_MS = 30_000;
 
 export class AppLoadError extends Error {
   constructor(readonly diagnostics: Diagnostic[]) {
@@ -62,6 +64,7 @@ export class App {
   readonly realtime: RealtimeHub;
   readonly #pruning: NodeJS.Timeout;
   readonly #evicting: NodeJS.Timeout;
+  readonly #rechecking: NodeJS.Timeout;
   #sweeping = false;
   readonly #key = randomUUID();
   readonly #staticFiles: StaticFiles | undefined;
@@ -84,6 +87,7 @@ export class App {
     this.realtime = new RealtimeHub(storage, { maxQueuedEvents: config.realtime.maxQueuedEvents });
     this.#pruning = setInterval(() => void this.#pruneLog(), LOG_PRUNE_INTERVAL_MS).unref();
     this.#evicting = setInterval(() => void this.#evict(), EVICTION_INTERVAL_MS).unref();
+    this.#rechecking = setInterval(() => this.server.recheckLiveConnections(), RECHECK_INTERVAL_MS).unref();
     this.#staticFiles = config.static === undefined ? undefined : new StaticFiles(join(dir, config.static));
     this.#current = {
       number: 0,
@@ -180,6 +184,8 @@ export class App {
       stopSources(this.#current.tables);
       this.#current = result.generation;
       followSources(this.#current.tables);
+      // New roles apply to open streams too, not only to the next request.
+      this.server.recheckLiveConnections();
       return { ok: true, generation: result.generation.number, ms: elapsed(), diagnostics: result.generation.diagnostics };
     } catch (error) {
       const diagnostic: Diagnostic = {
@@ -222,6 +228,7 @@ export class App {
     this.#closed = true;
     clearInterval(this.#pruning);
     clearInterval(this.#evicting);
+    clearInterval(this.#rechecking);
     await this.#reloading;
     stopSources(this.#current.tables);
     this.realtime.close();

@@ -69,6 +69,12 @@ export class HttpServer {
     });
   }
 
+  /** Checks every WebSocket and event stream against the current users and roles (after a reload, and periodically). */
+  recheckLiveConnections(): void {
+    const routes = this.#options.routes();
+    for (const connection of [...this.#live]) connection.recheck(routes);
+  }
+
   /**
    * Stops accepting connections, ends WebSockets and event streams, lets in-flight requests
    * finish (up to `graceMs`), then closes everything.

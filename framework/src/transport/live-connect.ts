@@ -2,6 +2,7 @@ import { LodeError } from '../errors/index.js';
 import type { LiveEvent } from '../realtime/index.js';
 import type { ContextStore, RequestContext, RequestHeaders, RequestTarget, ResourceClass } from '../resources/index.js';
 import { parseTarget } from './rest.js';
+import type { RouteTable } from './routes.js';
 import { formatSuffix } from './url-suffix.js';
 
 /** Settings of WebSocket and SSE connections (`realtime` in config.yaml). */
@@ -18,6 +19,11 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 /** A WebSocket or event stream that server shutdown must end (live streams never finish on their own). */
 export interface LiveConnection {
   shutdown(): void;
+  /**
+   * Checks again that the client may still read what it subscribed to (its user may have been
+   * removed, its roles changed): a connection that may not is closed with 4401/4403, or ended.
+   */
+  recheck(routes: RouteTable): void;
 }
 
 /** A stream's source: async iterators, or plain iterators from a `*connect` generator. */

@@ -1,5 +1,5 @@
 import { LodeError, isLodeError } from '../errors/index.js';
-import { allowedMethods, type RouteMatch } from '../resources/index.js';
+import { allowedMethods, type RequestTarget, type RouteMatch } from '../resources/index.js';
 import type { Logger } from '../util/index.js';
 import type { HttpExchange } from './exchange.js';
 import { attachSink, liveTarget, openLive, pullLive, releaseLive, resumeParam, whenSourceFails, type LiveConnection, type LiveIterator, type RealtimeOptions } from './live-connect.js';
@@ -56,7 +56,7 @@ export async function serveEventStream(request: EventStreamRequest): Promise<voi
     releaseLive(iterator, (error) => request.logger.error(`${exchange.url}: ending the stream failed:`, error));
     return;
   }
-  return new EventStream(request, context, iterator, closing).run();
+  return new EventStream(request, context, iterator, closing, target).run();
 }
 
 /** One SSE response: pulls an event, writes it, waits while the client is slow, and beats when idle. */
@@ -71,7 +71,10 @@ class EventStream implements LiveConnection {
   #exhausted = false;
   #settle: () => void = () => undefined;
 
-  constructor(request: EventStreamRequest, context: HttpRequestContext, iterator: LiveIterator, closing: AbortController) {
+  readonly #target: RequestTarget;
+
+  constructor(request: EventStreamRequest, context: HttpRequestContext, iterator: LiveIterator, closing: AbortController, target: RequestTarget) {
+    this.#target = target;
     this.#request = request;
     this.#closing = closing;
     this.#exchange = request.exchange;
@@ -169,6 +172,17 @@ class EventStream implements LiveConnection {
 
   shutdown(): void {
     this.#finish();
+  }
+
+  /** An event stream has no close code: it ends, and the client's reconnection gets the 401 or 403. */
+  recheck(routes: RouteTable): void {
+    if (this.#finished) return;
+    try {
+      const checked = admit(routes, this.#context, this.#request.match.mounted.resource, 'GET', this.#target);
+      if (checked) checked.catch(() => this.#finish());
+    } catch {
+      this.#finish();
+    }
   }
 
   #finish(endResponse = true): void {

@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponse, WebSocket, WebSocketBehavior, us_socket
 import { admit } from './admission.js';
 import { LodeError, isLodeError } from '../errors/index.js';
 import { LiveEvent } from '../realtime/index.js';
-import type { RouteMatch } from '../resources/index.js';
+import type { RequestTarget, ResourceClass, RouteMatch } from '../resources/index.js';
 import type { Logger } from '../util/index.js';
 import { codecForContentType, jsonCodec, type Codec, type ResponseFormat } from './codecs.js';
 import { IncomingMessages } from './incoming.js';
@@ -133,6 +133,8 @@ export class WebSocketSession implements LiveConnection {
   readonly #highWater: number;
   /** The sequence of the last resumable event sent: where a disconnected client resumes. */
   #lastSeq: number | undefined;
+  /** What the stream was admitted to, to be checked again. */
+  #admitted: { resource: ResourceClass; target: RequestTarget } | undefined;
 
   constructor(options: WebSocketServerOptions, routes: RouteTable, match: RouteMatch | undefined, url: string, query: string, headers: Map<string, string>, ip: string) {
     this.#options = options;
@@ -176,6 +178,7 @@ export class WebSocketSession implements LiveConnection {
     try {
       const target = liveTarget(match.rest, this.#query, resource, resumeParam(this.#query));
       await admit(this.#routes, this.#context, resource, 'GET', target);
+      this.#admitted = { resource, target };
       if (this.#closed) return;
       const iterator = await openLive(this.#routes.contexts, resource, path, target, this.#incoming, this.#context);
       this.#iterator = iterator;
@@ -266,6 +269,17 @@ export class WebSocketSession implements LiveConnection {
 
   shutdown(): void {
     this.#end(CloseCode.GOING_AWAY, 'The server is shutting down');
+  }
+
+  recheck(routes: RouteTable): void {
+    const admitted = this.#admitted;
+    if (!admitted || this.#closed) return;
+    try {
+      const checked = admit(routes, this.#context, admitted.resource, 'GET', admitted.target);
+      if (checked) checked.catch((error: unknown) => this.#fail(error));
+    } catch (error) {
+      this.#fail(error);
+    }
   }
 
   #release(): void {
