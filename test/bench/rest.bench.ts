@@ -33,6 +33,11 @@ async function seed(url: string, table: string): Promise<void> {
 }
 
 const getScript = (table: string): string => `request = function() return wrk.format("GET", "/${table}/item-" .. math.random(0, ${RECORDS - 1})) end`;
+/** A user for the authenticated scenario (created by Lode on its first start from these variables). */
+const BENCH_USER = { username: 'bench', password: 'bench-password' };
+const basicGetScript = (table: string): string =>
+  `local headers = {["Authorization"] = "Basic ${Buffer.from(`${BENCH_USER.username}:${BENCH_USER.password}`).toString('base64')}"}
+request = function() return wrk.format("GET", "/${table}/item-" .. math.random(0, ${RECORDS - 1}), headers) end`;
 const putScript = (table: string): string => `local body = '${JSON.stringify(record(1))}'
 request = function() return wrk.format("PUT", "/${table}/item-" .. math.random(0, ${RECORDS - 1}), {["Content-Type"] = "application/json"}, body) end`;
 const postScript = (table: string): string => `local body = '${JSON.stringify(record(2))}'
@@ -41,6 +46,7 @@ request = function() return wrk.format("POST", "/${table}/", {["Content-Type"] =
 const same = (name: string, script: string): Scenario => ({ name, baseline: script, lode: script });
 const scenarios: Scenario[] = [
   same('GET', getScript('Item')),
+  { name: 'GET, Lode with Basic auth', baseline: getScript('Item'), lode: basicGetScript('Item') },
   same('PUT', putScript('Item')),
   same('POST', postScript('Item')),
   same('PUT, indexed', putScript('IndexedItem')),
@@ -54,6 +60,8 @@ async function main(): Promise<void> {
   try {
     const baseline = await startServer(['--import', 'tsx', 'test/bench/baseline-server.ts', join(scratch, 'baseline')], /baseline listening on (\S+)/);
     servers.push(baseline.child);
+    process.env.LODE_ADMIN_USERNAME = BENCH_USER.username;
+    process.env.LODE_ADMIN_PASSWORD = BENCH_USER.password;
     const lode = await startServer(['framework/bin/lode.js', 'run', 'test/bench/app', '--authorize-local', '--port', '0', '--data', join(scratch, 'lode')], /Lode listening on (\S+)/);
     servers.push(lode.child);
     for (const table of ['Item', 'IndexedItem']) await Promise.all([seed(baseline.url, table), seed(lode.url, table)]);

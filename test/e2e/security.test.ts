@@ -209,6 +209,12 @@ describe('authentication and authorization, secure by default', () => {
       const response = await app.request('/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       assert.equal(response.status, 400, body);
     }
+    const injected = await app.request('/Product/p1', { headers: { authorization: basic('rita\r\nSet-Cookie: admin=1', 'x') } });
+    assert.equal(injected.status, 401);
+    assert.equal(injected.headers.get('set-cookie'), null, 'credentials never reach a response header');
+    const polluted = await app.request('/Product/p9', as('editor', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"name": "x", "__proto__": {"roles": ["super_user"]}}' }));
+    assert.equal(polluted.status, 400);
+    assert.equal(({} as Record<string, unknown>).roles, undefined);
     assert.ok(!logged.some((line) => line.includes(ADMIN_PASSWORD) || line.includes('rita-password')), 'no password in the log');
   });
 

@@ -5,7 +5,7 @@ import { ContextStore, ResourceRegistry, followSources, runTransaction, stopSour
 import { evictExpired } from './eviction.js';
 import { formatDiagnostic, type Diagnostic } from '../schema/index.js';
 import { RealtimeHub } from '../realtime/index.js';
-import { AccessPolicy, parseRoles, type Authenticator } from '../auth/index.js';
+import { AccessPolicy, isLoopback, parseRoles, type Authenticator } from '../auth/index.js';
 import { Storage, SystemStore } from '../storage/index.js';
 import { HttpServer, StaticFiles } from '../transport/index.js';
 import { consoleLogger, type Logger } from '../util/index.js';
@@ -118,7 +118,8 @@ export class App {
     const storage = await Storage.open({ dataDir, ...config.storage });
     const system = new SystemStore(dataDir);
     const logger = options.logger ?? consoleLogger;
-    const auth = await openAuthenticator(system, { ...config.authentication, authorizeLocal: options.authorizeLocal ?? config.authentication.authorizeLocal }, logger).catch(async (error: unknown) => {
+    const authentication = { ...config.authentication, authorizeLocal: options.authorizeLocal ?? config.authentication.authorizeLocal, loopbackOnly: isLoopback(options.host ?? '127.0.0.1') };
+    const auth = await openAuthenticator(system, authentication, logger).catch(async (error: unknown) => {
       await system.close();
       await storage.close();
       throw error;

@@ -42,18 +42,22 @@ export interface AuthenticationConfig {
   authorizeLocal: boolean;
   accessTokenSeconds: number;
   refreshTokenSeconds: number;
+  /** `POST /login` may open a cookie session for browser apps. Off unless asked for (Harper's default is on). */
+  enableSessions: boolean;
 }
 
-export const defaultAuthentication: AuthenticationConfig = { authorizeLocal: false, accessTokenSeconds: 86_400, refreshTokenSeconds: 30 * 86_400 };
+export const defaultAuthentication: AuthenticationConfig = { authorizeLocal: false, accessTokenSeconds: 86_400, refreshTokenSeconds: 30 * 86_400, enableSessions: false };
 
 function authenticationOf(config: Raw): AuthenticationConfig {
   const raw = section(config, 'authentication');
   if (raw.authorizeLocal !== undefined && typeof raw.authorizeLocal !== 'boolean') throw new LodeError('BAD_REQUEST', 'config.yaml: authentication.authorizeLocal must be true or false');
+  if (raw.enableSessions !== undefined && typeof raw.enableSessions !== 'boolean') throw new LodeError('BAD_REQUEST', 'config.yaml: authentication.enableSessions must be true or false');
   const seconds = (key: string, fallback: number): number => (raw[key] === undefined ? fallback : Math.ceil(durationOf(raw[key], `authentication.${key}`) / 1000));
   return {
     authorizeLocal: (raw.authorizeLocal as boolean | undefined) ?? false,
     accessTokenSeconds: seconds('operationTokenTimeout', defaultAuthentication.accessTokenSeconds),
     refreshTokenSeconds: seconds('refreshTokenTimeout', defaultAuthentication.refreshTokenSeconds),
+    enableSessions: (raw.enableSessions as boolean | undefined) ?? false,
   };
 }
 

@@ -3,3 +3,5 @@ export { loadConfig, parseConfig, defaultConfig, type AppConfig } from './config
 export type { Generation, ResourceChecker } from './generation.js';
 export { RuntimeLinks, type LodeRuntime } from './runtime-link.js';
 export { compileAppSchema, writeTypeDeclarations } from './app-files.js';
+// The data directory's system store, for the CLI's user commands (cli may not import storage).
+export { SystemStore } from '../storage/index.js';

@@ -19,7 +19,7 @@ export const NO_USERS = [
  * super user. With no users at all the app refuses to start, unless loopback requests are the
  * super user (dev mode), which it says out loud.
  */
-export async function openAuthenticator(store: SystemStore, config: AuthenticationConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Authenticator> {
+export async function openAuthenticator(store: SystemStore, config: AuthenticationConfig & { loopbackOnly?: boolean }, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Authenticator> {
   const auth = await Authenticator.open(store, config);
   const username = env.LODE_ADMIN_USERNAME;
   const password = env.LODE_ADMIN_PASSWORD;

@@ -2,19 +2,24 @@ import { createHash } from 'node:crypto';
 import { LodeError } from '../errors/index.js';
 import type { SystemStore } from '../storage/index.js';
 import type { User } from './access.js';
+import { SessionStore, clearedSessionCookie } from './sessions.js';
 import { TokenSigner } from './tokens.js';
 import { UserDirectory } from './users.js';
 
 export interface AuthOptions {
   /** Requests from the loopback interface run as the super user (dev mode; Harper's `authorizeLocal`). */
   authorizeLocal: boolean;
+  /** The server listens on loopback only, so every peer is local and no address needs checking. */
+  loopbackOnly?: boolean;
   /** Seconds an access token is valid (Harper's `operationTokenTimeout`, 1 day). */
   accessTokenSeconds: number;
   /** Seconds a refresh token is valid (Harper's `refreshTokenTimeout`, 30 days). */
   refreshTokenSeconds: number;
+  /** Browser apps may log in to a cookie session lasting `refreshTokenSeconds` (off unless asked for). */
+  enableSessions?: boolean;
 }
 
-export const defaultAuthOptions: AuthOptions = { authorizeLocal: false, accessTokenSeconds: 86_400, refreshTokenSeconds: 30 * 86_400 };
+export const defaultAuthOptions: AuthOptions = { authorizeLocal: false, accessTokenSeconds: 86_400, refreshTokenSeconds: 30 * 86_400, enableSessions: false };
 
 /** Who loopback requests are in dev mode. */
 export const LOCAL_SUPER_USER: User = { username: 'local', roles: ['super_user'] };
@@ -38,35 +43,47 @@ export interface Tokens {
   refresh_token: string;
 }
 
+const CHALLENGE = 'Basic realm="lode", Bearer';
+
 /**
  * Turns a request's credentials into a user: `Authorization: Basic` (checked against the scrypt hash,
- * then cached briefly under a digest of the header), `Authorization: Bearer <access token>`, or, in
- * dev mode, a loopback address. Repeated failed logins for one name from one address back off.
+ * then cached briefly under a digest of the header), `Authorization: Bearer <access token>`, a
+ * session cookie when sessions are on, or, in dev mode, a loopback address. Repeated failed logins
+ * for one name from one address back off.
  */
 export class Authenticator {
   readonly users: UserDirectory;
   readonly tokens: TokenSigner;
   readonly options: AuthOptions;
+  /** Cookie sessions; undefined unless `enableSessions`. */
+  readonly sessions: SessionStore | undefined;
   readonly #cache = new Map<string, { user: User; until: number }>();
   readonly #failures = new Map<string, { count: number; until: number }>();
 
-  private constructor(users: UserDirectory, tokens: TokenSigner, options: AuthOptions) {
+  private constructor(users: UserDirectory, tokens: TokenSigner, options: AuthOptions, sessions: SessionStore | undefined) {
     this.users = users;
     this.tokens = tokens;
     this.options = options;
+    this.sessions = sessions;
   }
 
   static async open(store: SystemStore, options: AuthOptions): Promise<Authenticator> {
-    return new Authenticator(new UserDirectory(store), await TokenSigner.open(store), options);
+    const sessions = options.enableSessions === true ? new SessionStore(store, options.refreshTokenSeconds) : undefined;
+    return new Authenticator(new UserDirectory(store), await TokenSigner.open(store), options, sessions);
   }
 
   /**
    * The user behind a request: undefined for an anonymous one. Bad credentials are a 401, never
    * silently anonymous. Answers synchronously unless a password or token has to be checked.
+   * `sessionId` (from the session cookie) counts only without an `Authorization` header and with
+   * sessions on; otherwise it is ignored like any other cookie.
    */
-  authenticate(authorization: string | undefined, ip: () => string): User | undefined | Promise<User> {
-    // The peer address is read only when it matters: it costs more than the rest of a small request.
-    if (authorization === undefined || authorization === '') return this.options.authorizeLocal && isLoopback(ip()) ? LOCAL_SUPER_USER : undefined;
+  authenticate(authorization: string | undefined, ip: () => string, sessionId?: string): User | undefined | Promise<User> {
+    if (authorization === undefined || authorization === '') {
+      if (sessionId !== undefined && this.sessions !== undefined) return this.#session(this.sessions, sessionId);
+      // The peer address is read only when it matters: it costs more than the rest of a small request.
+      return this.options.authorizeLocal && isLoopback(ip()) ? LOCAL_SUPER_USER : undefined;
+    }
     const space = authorization.indexOf(' ');
     const scheme = authorization.slice(0, space).toLowerCase();
     const credentials = authorization.slice(space + 1).trim();
@@ -83,14 +100,31 @@ export class Authenticator {
 
   /** `POST /login`: tokens for a username and password (Harper's `create_authentication_tokens`). */
   async login(username: unknown, password: unknown, ip: string): Promise<Tokens> {
-    if (typeof username !== 'string' || typeof password !== 'string') {
-      throw new LodeError('BAD_REQUEST', 'Send {"username": "…", "password": "…"}', { errors: [{ path: typeof username === 'string' ? 'password' : 'username', message: 'must be a string' }] });
-    }
-    const user = await this.#check(username, password, ip);
+    return this.issueTokens(await this.#credentials(username, password, ip));
+  }
+
+  /** The tokens `login` answers with, for a user whose credentials have been checked. */
+  async issueTokens(user: User): Promise<Tokens> {
     return {
       operation_token: await this.tokens.sign(user.username, 'access', this.options.accessTokenSeconds),
       refresh_token: await this.tokens.sign(user.username, 'refresh', this.options.refreshTokenSeconds),
     };
+  }
+
+  /**
+   * Checks a username and password as `login` does (backoff included) and opens a cookie session:
+   * `POST /login` with `"session": true`, and `getContext().login()` in resource code.
+   */
+  async startSession(username: unknown, password: unknown, ip: string): Promise<{ user: User; sessionId: string }> {
+    const sessions = this.sessions;
+    if (sessions === undefined) throw new LodeError('HANDLER_ERROR', 'Cookie sessions are off: set authentication.enableSessions: true in config.yaml');
+    const user = await this.#credentials(username, password, ip);
+    return { user, sessionId: await sessions.create(user.username) };
+  }
+
+  /** Ends the session with this id (`POST /logout`); false when there was none (or sessions are off). */
+  async endSession(sessionId: string | undefined): Promise<boolean> {
+    return sessionId !== undefined && this.sessions !== undefined && this.sessions.remove(sessionId);
   }
 
   /** `POST /refresh` with the refresh token as Bearer: a new access token (Harper's `refresh_operation_token`). */
@@ -105,6 +139,23 @@ export class Authenticator {
   /** Drops cached logins (after a password, role or user change). */
   forget(): void {
     this.#cache.clear();
+  }
+
+  async #credentials(username: unknown, password: unknown, ip: string): Promise<User> {
+    if (typeof username !== 'string' || typeof password !== 'string') {
+      throw new LodeError('BAD_REQUEST', 'Send {"username": "…", "password": "…"}', { errors: [{ path: typeof username === 'string' ? 'password' : 'username', message: 'must be a string' }] });
+    }
+    return this.#check(username, password, ip);
+  }
+
+  /** A session cookie that names no live session is a 401 that also drops the cookie, so the browser's next request is anonymous. */
+  #session(sessions: SessionStore, sessionId: string): User {
+    const session = sessions.get(sessionId);
+    const user = session === undefined ? undefined : this.users.get(session.username);
+    if (user === undefined) {
+      throw new LodeError('UNAUTHORIZED', 'The session has ended or expired; log in again', { headers: { 'WWW-Authenticate': CHALLENGE, 'Set-Cookie': clearedSessionCookie(false) } });
+    }
+    return user;
   }
 
   async #bearer(token: string): Promise<User> {

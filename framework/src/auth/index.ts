@@ -4,3 +4,4 @@ export { hashPassword, verifyPassword } from './passwords.js';
 export { SUPER_USER_ROLE, parseRoles, type Role, type TableAction, type TablePermission } from './roles.js';
 export { TokenSigner } from './tokens.js';
 export { UserDirectory } from './users.js';
+export { SESSION_COOKIE, SessionStore, clearedSessionCookie, isSecureRequest, requestOrigin, sessionCookie, sessionIdFrom, type HeaderLookup, type Session } from './sessions.js';

@@ -16,8 +16,14 @@ export async function hashPassword(password: string): Promise<string> {
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = await derive(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 });
-  return timingSafeEqual(actual, expected);
+  const expected = Buffer.from(hash ?? '', 'base64');
+  // A damaged hash must never match: an empty key would match every password.
+  if (scheme !== 'scrypt' || !salt || expected.length < 16) return false;
+  try {
+    const actual = await derive(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 });
+    return timingSafeEqual(actual, expected);
+  } catch {
+    // Parameters scrypt refuses come from a damaged hash.
+    return false;
+  }
 }

@@ -40,13 +40,14 @@ function tablePermission(raw: unknown, path: string): TablePermission {
   if (rawAttributes !== undefined) {
     attributes = new Map();
     const entries = Array.isArray(rawAttributes)
-      ? rawAttributes.map((entry: unknown) => [isMapping(entry) ? String(entry.attribute_name) : '', entry] as const)
+      ? rawAttributes.map((entry: unknown) => [isMapping(entry) && typeof entry.attribute_name === 'string' ? entry.attribute_name : '', entry] as const)
       : isMapping(rawAttributes)
         ? Object.entries(rawAttributes)
         : undefined;
     if (!entries) throw new LodeError('BAD_REQUEST', `roles.yaml: ${path}.attributes must map attribute names to read, insert, update`);
     for (const [name, rights] of entries) {
-      if (!isMapping(rights) || name === '') throw new LodeError('BAD_REQUEST', `roles.yaml: ${path}.attributes.${name} must be a mapping of read, insert, update`);
+      if (name === '') throw new LodeError('BAD_REQUEST', `roles.yaml: ${path}.attributes: each entry of attribute_permissions needs an attribute_name`);
+      if (!isMapping(rights)) throw new LodeError('BAD_REQUEST', `roles.yaml: ${path}.attributes.${name} must be a mapping of read, insert, update`);
       const allowed = new Set((['read', 'insert', 'update'] as const).filter((action) => flag(rights[action], `${path}.attributes.${name}.${action}`)));
       attributes.set(name, allowed);
     }

@@ -63,7 +63,7 @@ export class TokenSigner {
       const reason = error instanceof joseErrors.JWTExpired ? 'The token has expired' : 'The token is not valid';
       throw new LodeError('UNAUTHORIZED', reason);
     }
-    if (payload.kind !== kind || typeof payload.sub !== 'string') throw new LodeError('UNAUTHORIZED', `Not an ${kind} token`);
+    if (payload.kind !== kind || typeof payload.sub !== 'string') throw new LodeError('UNAUTHORIZED', `Not ${kind === 'access' ? 'an access' : 'a refresh'} token`);
     return payload.sub;
   }
 }

@@ -5,7 +5,8 @@ import { App, AppLoadError, compileAppSchema, loadConfig, printDiagnostics, writ
 import { isLodeError } from '../errors/index.js';
 import { consoleLogger } from '../util/index.js';
 import { DevServer } from '../dev/index.js';
-import { parseArgs, usage, UsageError, type CliCommand } from './args.js';
+import { parseArgs, usage, UsageError, type CliCommand, type ServeCommand } from './args.js';
+import { runAccountCommand } from './user-commands.js';
 
 process.setSourceMapsEnabled(true);
 
@@ -14,7 +15,7 @@ function version(): string {
   return manifest.version;
 }
 
-async function serve(command: CliCommand): Promise<void> {
+async function serve(command: ServeCommand): Promise<void> {
   const options = { dir: command.dir, port: command.port, host: command.host, dataDir: command.dataDir, ...(command.authorizeLocal && { authorizeLocal: true }) };
   const running = command.command === 'dev' ? await DevServer.start(options) : await App.start(options);
   const app = running instanceof DevServer ? running.app : running;
@@ -37,7 +38,7 @@ async function serve(command: CliCommand): Promise<void> {
 }
 
 /** `lode types`: the schema's TypeScript declarations without starting a server (for CI typechecks). */
-async function types(command: CliCommand): Promise<number> {
+async function types(command: ServeCommand): Promise<number> {
   const dir = resolve(command.dir);
   const compiled = await compileAppSchema(dir, await loadConfig(dir));
   printDiagnostics(consoleLogger, compiled.diagnostics);
@@ -60,8 +61,16 @@ async function main(argv: string[]): Promise<void> {
   if (command.command === 'version') return console.log(version());
   if (command.command === 'types') process.exit(await types(command));
   try {
+    if (command.command === 'user' || command.command === 'role') {
+      await runAccountCommand(command, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+      process.exit(0);
+    }
     await serve(command);
   } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      process.exit(2);
+    }
     console.error(error instanceof AppLoadError ? 'The app failed to load (diagnostics above).' : isLodeError(error) ? error.message : error);
     process.exit(1);
   }

@@ -31,6 +31,14 @@ export interface RequestContext {
   transaction?: Transaction;
   /** Whether reads and writes under this context form one transaction (otherwise each write commits at once). */
   readonly transactional?: boolean;
+  /**
+   * HTTP requests, with `authentication.enableSessions`: checks the password, makes this request
+   * that user and sets the session cookie in `responseHeaders` (Harper's `request.login`).
+   * A wrong password is a 401, like `POST /login`.
+   */
+  login?(username: string, password: string): Promise<void>;
+  /** HTTP requests, with sessions on: ends the session of the request's cookie and drops the cookie. */
+  logout?(): Promise<void>;
 }
 
 /** Per-app async context: `getContext()` in user code answers for the request it runs under. */

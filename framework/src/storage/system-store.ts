@@ -24,8 +24,11 @@ export class SystemStore {
     await this.#records.put([kind, name], value);
   }
 
+  /** False when there was nothing to remove (lmdb-js's own answer does not say). */
   async remove(kind: string, name: string): Promise<boolean> {
-    return this.#records.remove([kind, name]);
+    if (!this.#records.doesExist([kind, name])) return false;
+    await this.#records.remove([kind, name]);
+    return true;
   }
 
   /** Every record of one kind, by name. */

@@ -1,9 +1,15 @@
-import type { User } from '../auth/index.js';
+import { requestOrigin, sessionIdFrom, type Authenticator, type User } from '../auth/index.js';
+import { LodeError } from '../errors/index.js';
 import { actionOf, checkAccess, type RequestContext, type RequestTarget, type ResourceClass } from '../resources/index.js';
 import type { RouteTable } from './routes.js';
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** A context whose resource code may log in and out (an HTTP request's), once it has the authenticator. */
+interface SessionHost {
+  useAuthenticator(auth: Authenticator): void;
 }
 
 /**
@@ -12,10 +18,35 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * to be checked.
  */
 export function admit(routes: RouteTable, context: RequestContext, resource: ResourceClass, method: string, target: RequestTarget): void | Promise<void> {
-  const user = routes.auth.authenticate(context.headers.get('authorization'), () => context.ip);
+  const auth = routes.auth;
+  const authorization = context.headers.get('authorization');
+  let sessionId: string | undefined;
+  if (auth.sessions !== undefined) {
+    (context as Partial<SessionHost>).useAuthenticator?.(auth);
+    if (authorization === undefined || authorization === '') {
+      sessionId = sessionIdFrom(context.headers.get('cookie'));
+      if (sessionId !== undefined) refuseForeignOrigin(context, method);
+    }
+  }
+  const user = auth.authenticate(authorization, () => context.ip, sessionId);
   const check = (authenticated: User | undefined): void | Promise<void> => {
     context.user = authenticated;
     return checkAccess(resource, actionOf(method), context, target, routes.access);
   };
   return isPromiseLike(user) ? Promise.resolve(user).then(check) : check(user);
+}
+
+/**
+ * The browser sends the session cookie with requests other sites' pages make, too. A form or
+ * script elsewhere could thus change data as the user (CSRF), or open a WebSocket, which no CORS
+ * rule guards, and read it. So a cookie counts for those only when the request shows it comes from
+ * this origin; reads by `fetch` or `EventSource` need no such proof, since CORS keeps their
+ * answers from other origins.
+ */
+function refuseForeignOrigin(context: RequestContext, method: string): void {
+  const changes = method !== 'GET' && method !== 'HEAD';
+  if (!changes && context.headers.get('upgrade')?.toLowerCase() !== 'websocket') return;
+  if (requestOrigin(context.headers) !== 'same-origin') {
+    throw new LodeError('FORBIDDEN', `A request authenticated by the session cookie must come from this origin (Origin or Sec-Fetch-Site: same-origin) to ${changes ? 'change data' : 'open a WebSocket'}`);
+  }
 }

@@ -1,4 +1,5 @@
 import { App, us_listen_socket_close, us_socket_local_port, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
+import { sessionIdFrom } from '../auth/index.js';
 import { isAuthEndpoint, serveAuthEndpoint } from './auth-endpoints.js';
 import { LodeError } from '../errors/index.js';
 import type { RouteMatch } from '../resources/index.js';
@@ -163,7 +164,7 @@ export class HttpServer {
       }
       if (url === '/' && !routes.registry.root) {
         // What an app serves is not for anonymous eyes.
-        const user = await routes.auth.authenticate(exchange.headers.get('authorization'), () => exchange.ip);
+        const user = await routes.auth.authenticate(exchange.headers.get('authorization'), () => exchange.ip, sessionIdFrom(exchange.headers.get('cookie')));
         if (user === undefined) throw new LodeError('UNAUTHORIZED', 'Log in to list the resources', { headers: { 'WWW-Authenticate': 'Basic realm="lode", Bearer' } });
         return exchange.send(200, { 'Content-Type': 'application/json' }, jsonCodec.encode(describe(routes)) as string, method === 'HEAD');
       }

@@ -1,3 +1,4 @@
+import type { Authenticator } from '../auth/index.js';
 import { LodeError } from '../errors/index.js';
 import {
   allowedMethods,
@@ -19,6 +20,7 @@ import type { RouteTable } from './routes.js';
 import { sendItems } from './send-items.js';
 import { attributeSuffix } from './url-suffix.js';
 import { admit } from './admission.js';
+import { endSession, startSession } from './auth-endpoints.js';
 
 const bodyMethods = new Set(['PUT', 'PATCH', 'POST']);
 const knownMethods = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
@@ -82,6 +84,7 @@ export class HttpRequestContext implements RequestContext {
   transaction?: RequestContext['transaction'];
   readonly transactional = true;
   readonly #exchange: HttpExchange;
+  #auth: Authenticator | undefined;
 
   constructor(exchange: HttpExchange, url: string) {
     this.#exchange = exchange;
@@ -93,6 +96,30 @@ export class HttpRequestContext implements RequestContext {
 
   get ip(): string {
     return this.#exchange.ip;
+  }
+
+  /** Admission hands over the authenticator when cookie sessions are on; `login`/`logout` need it. */
+  useAuthenticator(auth: Authenticator): void {
+    this.#auth = auth;
+  }
+
+  /** Harper's `request.login`: checks the password, makes this request that user and sets the session cookie. */
+  async login(username: string, password: string): Promise<void> {
+    const { user, cookie } = await startSession(this.#sessions(), this.headers, username, password, this.ip);
+    this.user = user;
+    this.responseHeaders['Set-Cookie'] = cookie;
+  }
+
+  /** Ends the session of the request's cookie (if any) and drops the cookie. */
+  async logout(): Promise<void> {
+    const cleared = await endSession(this.#sessions(), this.headers);
+    this.user = undefined;
+    if (cleared !== undefined) this.responseHeaders['Set-Cookie'] = cleared;
+  }
+
+  #sessions(): Authenticator {
+    if (this.#auth === undefined) throw new LodeError('HANDLER_ERROR', 'Cookie sessions are off: set authentication.enableSessions: true in config.yaml');
+    return this.#auth;
   }
 }
 
