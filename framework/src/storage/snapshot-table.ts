@@ -1,7 +1,7 @@
 import type { Transaction as LmdbTransaction } from 'lmdb';
-import type { TableDef } from '../schema/index.js';
 import type { Table } from './stored-table.js';
-import type { IndexStatus, Key, ReadableTable, RecordEntry, ScanOptions, TableIndex } from './types.js';
+import { TableView } from './table-view.js';
+import type { Key, ReadableTable, RecordEntry, ScanOptions, TableIndex } from './types.js';
 
 /** Where a snapshot-bound table gets its read transaction, and the views of related tables. */
 export interface SnapshotSource {
@@ -15,56 +15,39 @@ export interface SnapshotSource {
  * awaits, sees the same committed state. After the transaction ends (a streamed response still
  * being read, say) reads fall back to the latest data instead of failing.
  */
-export class SnapshotTable implements ReadableTable {
-  readonly #table: Table;
+export class SnapshotTable extends TableView<Table> {
   readonly #source: SnapshotSource;
-  readonly #snapshot = (): LmdbTransaction | undefined => this.#source.snapshot(this.#table);
+  readonly #snapshot = (): LmdbTransaction | undefined => this.#source.snapshot(this.table);
 
   constructor(table: Table, source: SnapshotSource) {
-    this.#table = table;
+    super(table);
     this.#source = source;
   }
 
   /** The stored table read here. */
   get stored(): Table {
-    return this.#table;
-  }
-
-  get name(): string {
-    return this.#table.name;
-  }
-
-  get def(): TableDef {
-    return this.#table.def;
-  }
-
-  coerceKey(raw: string): Key {
-    return this.#table.coerceKey(raw);
+    return this.table;
   }
 
   get(id: Key): RecordEntry | undefined {
-    return this.#table.get(id, this.#snapshot());
+    return this.table.get(id, this.#snapshot());
   }
 
   scan(options?: ScanOptions): Iterable<RecordEntry> {
-    return this.#table.scan(options, this.#snapshot());
-  }
-
-  indexStatus(attribute: string): IndexStatus {
-    return this.#table.indexStatus(attribute);
+    return this.table.scan(options, this.#snapshot());
   }
 
   index(attribute: string): TableIndex {
-    return this.#table.index(attribute, this.#snapshot);
+    return this.table.index(attribute, this.#snapshot);
   }
 
   relatedTable(name: string): ReadableTable | undefined {
-    const related = this.#table.relatedTable(name);
+    const related = this.table.relatedTable(name);
     return related && this.#source.view(related);
   }
 
   /** From the table's statistics, which LMDB keeps for the latest data only. */
   count(): number {
-    return this.#table.count();
+    return this.table.count();
   }
 }

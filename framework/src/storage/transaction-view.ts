@@ -1,7 +1,7 @@
 import { compareKeys } from 'lmdb';
-import type { TableDef } from '../schema/index.js';
 import type { ReadyIndex } from './table-index.js';
-import type { IndexRange, IndexStatus, Key, ReadableTable, RecordEntry, ScanOptions, TableIndex } from './types.js';
+import { TableView } from './table-view.js';
+import type { IndexRange, Key, ReadableTable, RecordEntry, ScanOptions, TableIndex } from './types.js';
 import type { Value } from './write-op.js';
 
 /** A record as a transaction will leave it: its value (undefined once deleted) and whether it is stored now. */
@@ -44,30 +44,17 @@ function inRange(key: number, range: IndexRange): boolean {
  * way (pending records are matched against the lookup, and merged into index order for ranges), so
  * the query planner runs unchanged.
  */
-export class TransactionView implements ReadableTable {
-  readonly #table: ReadableTable;
+export class TransactionView extends TableView {
   readonly #source: PendingSource;
 
   constructor(table: ReadableTable, source: PendingSource) {
-    this.#table = table;
+    super(table);
     this.#source = source;
-  }
-
-  get name(): string {
-    return this.#table.name;
-  }
-
-  get def(): TableDef {
-    return this.#table.def;
-  }
-
-  coerceKey(raw: string): Key {
-    return this.#table.coerceKey(raw);
   }
 
   get(id: Key): RecordEntry | undefined {
     const row = this.#pending().get(keyId(id));
-    if (!row) return this.#table.get(id);
+    if (!row) return this.table.get(id);
     return row.value === undefined ? undefined : { id, value: row.value, version: row.stored?.version ?? 0 };
   }
 
@@ -81,32 +68,28 @@ export class TransactionView implements ReadableTable {
     }
     const order = (a: RecordEntry, b: RecordEntry): number => (reverse ? -1 : 1) * compareKeys(a.id, b.id);
     extra.sort(order);
-    const stored = this.#table.scan({ start, end, reverse });
+    const stored = this.table.scan({ start, end, reverse });
     const merged = mergeSorted(filterOut(stored, pending, (entry) => entry.id), extra, order);
     return limit === undefined ? merged : take(merged, limit);
   }
 
-  indexStatus(attribute: string): IndexStatus {
-    return this.#table.indexStatus(attribute);
-  }
-
   index(attribute: string): TableIndex {
-    return new OverlayIndex(this.#table.index(attribute) as ReadyIndex, this.#pending());
+    return new OverlayIndex(this.table.index(attribute) as ReadyIndex, this.#pending());
   }
 
   /** The table it reads already answers with the transaction's view of the related table. */
   relatedTable(name: string): ReadableTable | undefined {
-    return this.#table.relatedTable(name);
+    return this.table.relatedTable(name);
   }
 
   count(): number {
-    let count = this.#table.count();
+    let count = this.table.count();
     for (const row of this.#pending().values()) count += Number(row.value !== undefined) - Number(row.stored !== undefined);
     return count;
   }
 
   #pending(): ReadonlyMap<string, PendingRow> {
-    return this.#source.pendingRows(this.#table);
+    return this.#source.pendingRows(this.table);
   }
 }
 
