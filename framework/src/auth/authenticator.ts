@@ -82,7 +82,7 @@ export class Authenticator {
     if (authorization === undefined || authorization === '') {
       if (sessionId !== undefined && this.sessions !== undefined) return this.#session(this.sessions, sessionId);
       // The peer address is read only when it matters: it costs more than the rest of a small request.
-      return this.options.authorizeLocal && isLoopback(ip()) ? LOCAL_SUPER_USER : undefined;
+      return this.options.authorizeLocal && (this.options.loopbackOnly === true || isLoopback(ip())) ? LOCAL_SUPER_USER : undefined;
     }
     const space = authorization.indexOf(' ');
     const scheme = authorization.slice(0, space).toLowerCase();

@@ -18,7 +18,7 @@ export function transactionOf(context: RequestContext | undefined): Transaction 
   if (context === undefined) return undefined;
   const current = context.transaction;
   if (current !== undefined) return current.isOpen ? current : undefined;
-  return context.transactional ? (context.transaction = new Transaction()) : undefined;
+  return context.transactional ? (context.transaction = new Transaction({ lazySnapshot: true })) : undefined;
 }
 
 function isWriteConflict(error: unknown): boolean {
@@ -47,6 +47,8 @@ export function runInTransaction(contexts: ContextStore, context: RequestContext
     throw error;
   }
   if (isPromiseLike(result)) {
+    // The work goes on in later turns: its reads from here on need a snapshot of their own.
+    context.transaction?.pin();
     return Promise.resolve(result).then(
       (value) => settle(contexts, context, value, run, attempt),
       (error: unknown) => {

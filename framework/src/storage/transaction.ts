@@ -26,21 +26,38 @@ interface Pending {
  * the record as the commit finds it; increments always commute.
  */
 export class Transaction implements PendingSource, SnapshotSource {
-  readonly #pending = new Map<Table, Map<string, Pending>>();
-  readonly #messages: Array<{ table: Table; op: WriteOp }> = [];
+  // Allocated on first use: most transactions (a GET's) only ever read one record.
+  #pendingMap: Map<Table, Map<string, Pending>> | undefined;
+  #messageList: Array<{ table: Table; op: WriteOp }> | undefined;
   /** The version of each record when this transaction first read it. */
   readonly #read = new Map<string, number>();
   /** `pendingRows` per table, until the next write changes them. */
-  readonly #rows = new Map<Table, ReadonlyMap<string, PendingRow>>();
+  #rowsMap: Map<Table, ReadonlyMap<string, PendingRow>> | undefined;
   /** One LMDB read transaction per database, taken at the first read. */
-  readonly #snapshots = new Map<DatabaseEnv, LmdbTransaction>();
+  #snapshotMap: Map<DatabaseEnv, LmdbTransaction> | undefined;
   /** The first database's snapshot, also kept apart: most transactions touch one database, and this is every read's path. */
   #firstEnv: DatabaseEnv | undefined;
   #firstSnapshot: LmdbTransaction | undefined;
   #state: 'open' | 'committing' | 'done' = 'open';
+  /**
+   * Whether reads take a pinned LMDB snapshot yet. Pinning costs a read-transaction renewal, and a
+   * transaction whose reads all run in one turn of the event loop does not need it: LMDB's shared
+   * read transaction holds still until the turn ends. So a lazy transaction (a request's) pins only
+   * when `pin()` is called, as its handler first awaits.
+   */
+  #pinned: boolean;
+
+  constructor(options: { lazySnapshot?: boolean } = {}) {
+    this.#pinned = options.lazySnapshot !== true;
+  }
+
+  /** From now on, every read of this transaction sees the data as it is now (see `#pinned`). */
+  pin(): void {
+    this.#pinned = true;
+  }
 
   get hasWrites(): boolean {
-    return this.#pending.size > 0 || this.#messages.length > 0;
+    return this.#pendingMap !== undefined || this.#messageList !== undefined;
   }
 
   get isOpen(): boolean {
@@ -53,7 +70,7 @@ export class Transaction implements PendingSource, SnapshotSource {
     const entry = this.hasWrites ? this.view(stored).get(id) : stored.get(id, this.snapshot(stored));
     const key = keyId(id);
     const readKey = `${stored.name}:${key}`;
-    if (!this.#read.has(readKey)) this.#read.set(readKey, this.#pending.get(stored)?.has(key) ? stored.versionOf(id) : (entry?.version ?? 0));
+    if (!this.#read.has(readKey)) this.#read.set(readKey, this.#pendingMap?.get(stored)?.has(key) ? stored.versionOf(id) : (entry?.version ?? 0));
     return entry;
   }
 
@@ -127,7 +144,7 @@ export class Transaction implements PendingSource, SnapshotSource {
 
   publish(table: StoredTable, id: Key, message: unknown): void {
     this.#assertOpen();
-    this.#messages.push({ table: asTable(table), op: { kind: 'message', id, message } });
+    (this.#messageList ??= []).push({ table: asTable(table), op: { kind: 'message', id, message } });
   }
 
   /** The table as this transaction reads it: at its snapshot, with its pending writes laid over. */
@@ -137,13 +154,13 @@ export class Transaction implements PendingSource, SnapshotSource {
   }
 
   snapshot(table: Table): LmdbTransaction | undefined {
-    if (this.#state !== 'open') return undefined;
+    if (this.#state !== 'open' || !this.#pinned) return undefined;
     const env = table.stores.env;
     if (env === this.#firstEnv) return this.#firstSnapshot;
-    let snapshot = this.#snapshots.get(env);
+    let snapshot = this.#snapshotMap?.get(env);
     if (snapshot === undefined) {
       snapshot = env.root.useReadTransaction();
-      this.#snapshots.set(env, snapshot);
+      (this.#snapshotMap ??= new Map()).set(env, snapshot);
       if (this.#firstEnv === undefined) {
         this.#firstEnv = env;
         this.#firstSnapshot = snapshot;
@@ -154,14 +171,14 @@ export class Transaction implements PendingSource, SnapshotSource {
 
   pendingRows(table: ReadableTable): ReadonlyMap<string, PendingRow> {
     const stored = asTable(table);
-    const cached = this.#rows.get(stored);
+    const cached = this.#rowsMap?.get(stored);
     if (cached) return cached;
     const rows = new Map<string, PendingRow>();
-    for (const [key, { op }] of this.#pending.get(stored) ?? []) {
+    for (const [key, { op }] of this.#pendingMap?.get(stored) ?? []) {
       const entry = stored.get(op.id, this.snapshot(stored));
       rows.set(key, { id: op.id, stored: entry, value: valueAfter(op, entry?.value) });
     }
-    this.#rows.set(stored, rows);
+    (this.#rowsMap ??= new Map()).set(stored, rows);
     return rows;
   }
 
@@ -172,14 +189,14 @@ export class Transaction implements PendingSource, SnapshotSource {
     this.#releaseSnapshots();
     try {
       const byDatabase = new Map<DatabaseEnv, PlannedWrite[]>();
-      for (const [table, pending] of this.#pending) {
+      for (const [table, pending] of this.#pendingMap ?? []) {
         const writes = mapOf(byDatabase, table.stores.env, () => []);
         for (const [key, { op, commutes }] of pending) {
           const read = commutes || op.kind === 'create' ? undefined : this.#read.get(`${table.name}:${key}`);
           writes.push(read === undefined ? { table, op } : { table, op, expectedVersion: read });
         }
       }
-      for (const { table, op } of this.#messages) mapOf(byDatabase, table.stores.env, () => []).push({ table, op });
+      for (const { table, op } of this.#messageList ?? []) mapOf(byDatabase, table.stores.env, () => []).push({ table, op });
       const changes: ChangeEntry[] = [];
       for (const [env, writes] of byDatabase) {
         const first = writes[0]!.table as Table;
@@ -197,21 +214,21 @@ export class Transaction implements PendingSource, SnapshotSource {
   }
 
   #releaseSnapshots(): void {
-    for (const snapshot of this.#snapshots.values()) snapshot.done();
-    this.#snapshots.clear();
+    for (const snapshot of this.#snapshotMap?.values() ?? []) snapshot.done();
+    this.#snapshotMap = undefined;
     this.#firstEnv = undefined;
     this.#firstSnapshot = undefined;
   }
 
   /** A pending write to change in place; the rows cache of its table is dropped. */
   #get(table: Table, id: Key): Pending | undefined {
-    this.#rows.delete(table);
-    return this.#pending.get(table)?.get(keyId(id));
+    this.#rowsMap?.delete(table);
+    return this.#pendingMap?.get(table)?.get(keyId(id));
   }
 
   #set(table: Table, id: Key, pending: Pending): void {
-    this.#rows.delete(table);
-    mapOf(this.#pending, table, () => new Map()).set(keyId(id), pending);
+    this.#rowsMap?.delete(table);
+    mapOf((this.#pendingMap ??= new Map()), table, () => new Map()).set(keyId(id), pending);
   }
 
   #assertOpen(): void {

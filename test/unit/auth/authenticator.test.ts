@@ -55,6 +55,11 @@ describe('Authenticator', () => {
     assert.deepEqual(await auth.authenticate(basic('rita', 'rita-password'), () => '127.0.0.1'), RITA, 'credentials win over the loopback address');
   });
 
+  test('a server listening on loopback only has only local peers: authorizeLocal does not read the address', async () => {
+    const auth = await open({ authorizeLocal: true, loopbackOnly: true });
+    assert.equal(auth.authenticate(undefined, () => assert.fail('the address was read')), LOCAL_SUPER_USER);
+  });
+
   test('without authorizeLocal, loopback is anonymous like anywhere else, and the address is not even read', async () => {
     const auth = await open();
     let reads = 0;
