@@ -30,7 +30,7 @@ export class Transaction implements PendingSource, SnapshotSource {
   #pendingMap: Map<Table, Map<string, Pending>> | undefined;
   #messageList: Array<{ table: Table; op: WriteOp }> | undefined;
   /** The version of each record when this transaction first read it. */
-  readonly #read = new Map<string, number>();
+  #read: Map<string, number> | undefined;
   /** `pendingRows` per table, until the next write changes them. */
   #rowsMap: Map<Table, ReadonlyMap<string, PendingRow>> | undefined;
   /** One LMDB read transaction per database, taken at the first read. */
@@ -70,7 +70,8 @@ export class Transaction implements PendingSource, SnapshotSource {
     const entry = this.hasWrites ? this.view(stored).get(id) : stored.get(id, this.snapshot(stored));
     const key = keyId(id);
     const readKey = `${stored.name}:${key}`;
-    if (!this.#read.has(readKey)) this.#read.set(readKey, this.#pendingMap?.get(stored)?.has(key) ? stored.versionOf(id) : (entry?.version ?? 0));
+    const reads = (this.#read ??= new Map());
+    if (!reads.has(readKey)) reads.set(readKey, this.#pendingMap?.get(stored)?.has(key) ? stored.versionOf(id) : (entry?.version ?? 0));
     return entry;
   }
 
@@ -192,7 +193,7 @@ export class Transaction implements PendingSource, SnapshotSource {
       for (const [table, pending] of this.#pendingMap ?? []) {
         const writes = mapOf(byDatabase, table.stores.env, () => []);
         for (const [key, { op, commutes }] of pending) {
-          const read = commutes || op.kind === 'create' ? undefined : this.#read.get(`${table.name}:${key}`);
+          const read = commutes || op.kind === 'create' ? undefined : this.#read?.get(`${table.name}:${key}`);
           writes.push(read === undefined ? { table, op } : { table, op, expectedVersion: read });
         }
       }

@@ -1,4 +1,4 @@
-import { requestOrigin, sessionIdFrom, type Authenticator, type User } from '../auth/index.js';
+import { requestOrigin, sessionIdFrom, type Authenticator } from '../auth/index.js';
 import { LodeError } from '../errors/index.js';
 import { actionOf, checkAccess, type RequestContext, type RequestTarget, type ResourceClass } from '../resources/index.js';
 import type { RouteTable } from './routes.js';
@@ -29,11 +29,14 @@ export function admit(routes: RouteTable, context: RequestContext, resource: Res
     }
   }
   const user = auth.authenticate(authorization, () => context.ip, sessionId);
-  const check = (authenticated: User | undefined): void | Promise<void> => {
-    context.user = authenticated;
-    return checkAccess(resource, actionOf(method), context, target, routes.access);
-  };
-  return isPromiseLike(user) ? Promise.resolve(user).then(check) : check(user);
+  if (isPromiseLike(user)) {
+    return Promise.resolve(user).then((authenticated) => {
+      context.user = authenticated;
+      return checkAccess(resource, actionOf(method), context, target, routes.access);
+    });
+  }
+  context.user = user;
+  return checkAccess(resource, actionOf(method), context, target, routes.access);
 }
 
 /**
