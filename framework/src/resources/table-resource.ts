@@ -5,7 +5,7 @@ import { validateRecord, type Key, type ReadableTable, type RecordEntry, type St
 import type { Logger } from '../util/index.js';
 import { assertQueryReadable, assertWritable, readableRow, readableRows } from './attribute-rights.js';
 import { readCached, type CachedEntry } from './cached-read.js';
-import { cacheDirectives, SourceCache, type CacheOptions, type CacheSource } from './source-cache.js';
+import { cacheDirectives, SourceCache, type CacheOptions, type CacheSource, type SourceContext } from './source-cache.js';
 import type { ContextStore, RequestContext } from './context.js';
 import { Resource, type RequestTarget, type ResourceId } from './resource.js';
 import { transactionOf } from './transaction-scope.js';
@@ -74,7 +74,7 @@ export class TableResource extends Resource {
     if (typeof source?.put === 'function') {
       // The local record is only written once the source took it: validate first, so the source never gets what the table refuses.
       const record = { [this.table.def.primaryKey]: id, ...validateRecord(this.table.def, data, 'full') };
-      await writeThrough(this.table.name, () => source.put!(id, record, { ...(ctx && { requestContext: ctx }) }));
+      await writeThrough(this.table.name, () => source.put!(id, record, sourceContextOf(ctx)));
     }
     const options = this.writeOptions(ctx);
     const txn = transactionOf(ctx);
@@ -91,7 +91,7 @@ export class TableResource extends Resource {
     if (typeof source?.patch === 'function' || typeof source?.put === 'function') {
       sourceWrote = true;
       const changes = validateRecord(this.table.def, data, 'partial');
-      const sourceContext = { ...(ctx && { requestContext: ctx }) };
+      const sourceContext = sourceContextOf(ctx);
       if (typeof source.patch === 'function') await writeThrough(this.table.name, () => source.patch!(id, changes, sourceContext));
       else {
         const current = transactionOf(ctx)?.get(this.table, id) ?? this.table.get(id);
@@ -169,7 +169,7 @@ export class TableResource extends Resource {
     const ctx = context ?? this.contexts.getContext();
     const source = this.cache?.source;
     const sourceWrote = typeof source?.delete === 'function';
-    if (sourceWrote) await writeThrough(this.table.name, () => source!.delete!(id, { ...(ctx && { requestContext: ctx }) }));
+    if (sourceWrote) await writeThrough(this.table.name, () => source!.delete!(id, sourceContextOf(ctx)));
     const txn = transactionOf(ctx);
     const deleted = txn ? txn.delete(this.table, id) : await this.table.delete(id);
     // Deleted at the source is deleted, whether or not the cache held a copy.
@@ -297,6 +297,11 @@ async function* readableEvents(events: Subscription, readable: ReadonlySet<strin
   } finally {
     await events.return();
   }
+}
+
+/** What a source's write is told about the request behind it. */
+function sourceContextOf(context: RequestContext | undefined): SourceContext {
+  return context ? { requestContext: context } : {};
 }
 
 /** A write to a table's source; its failure is the source's (502), and the local write does not happen. */

@@ -1,13 +1,10 @@
 import { LodeError } from '../errors/index.js';
 import { Transaction } from '../storage/index.js';
+import { isPromiseLike } from '../util/index.js';
 import type { ContextStore, RequestContext } from './context.js';
 
 /** How often a unit of work is run again after a write conflict before the client gets the 409. */
 const MAX_ATTEMPTS = 5;
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 /**
  * The open transaction reads and writes under `context` join: the context's own, created on first

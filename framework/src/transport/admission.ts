@@ -1,11 +1,8 @@
 import { requestOrigin, sessionIdFrom, type Authenticator } from '../auth/index.js';
 import { LodeError } from '../errors/index.js';
 import { actionOf, checkAccess, type RequestContext, type RequestTarget, type ResourceClass } from '../resources/index.js';
+import { isPromiseLike } from '../util/index.js';
 import type { RouteTable } from './routes.js';
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 /** A context whose resource code may log in and out (an HTTP request's), once it has the authenticator. */
 interface SessionHost {

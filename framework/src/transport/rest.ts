@@ -19,6 +19,7 @@ import type { HttpExchange } from './exchange.js';
 import type { RouteTable } from './routes.js';
 import { sendItems } from './send-items.js';
 import { attributeSuffix } from './url-suffix.js';
+import { isPromiseLike } from '../util/index.js';
 import { admit } from './admission.js';
 import { endSession, startSession } from './auth-endpoints.js';
 
@@ -135,10 +136,6 @@ export interface RestRequest {
   /** The request path without a format suffix, as resources see it in `context.url`. */
   url: string;
   body: Buffer | undefined;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 const NO_SHAPE: ValueShape = {};

@@ -1,2 +1,3 @@
 export { HybridLogicalClock, compareVersions, versionTime, LOGICAL_BITS_FACTOR, type WallClock } from './hlc.js';
 export { consoleLogger, silentLogger, type Logger } from './logger.js';
+export { isPromiseLike } from './promise.js';
