@@ -14,7 +14,7 @@ export async function commitWrites(env: DatabaseEnv, writes: readonly PlannedWri
       const outcome = write.table.resolve(write.op, write.expectedVersion);
       if (outcome !== undefined) resolved.push([write, outcome]);
     }
-    return resolved.map(([write, outcome]) => write.table.apply(outcome));
+    return env.asOneCommit(resolved.length, () => resolved.map(([write, outcome]) => write.table.apply(outcome)));
   });
   notify.emitChanges(changes);
   return changes;

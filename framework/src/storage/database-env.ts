@@ -15,6 +15,14 @@ export interface LogRecord {
   at: number;
   /** The record for `put`, the published message for `message`. */
   value?: unknown;
+  /** A patch: what it set and added. Peers merge these, not the whole record, so late patches keep newer changes. */
+  set?: Record<string, unknown>;
+  add?: Record<string, number>;
+  /** The patch may create the record (an `addTo`, an upsert). */
+  upsert?: true;
+  expiresAt?: number;
+  /** On every entry of a commit that wrote more than one: the commit's first sequence (peers apply the commit whole). */
+  txn?: number;
 }
 
 export type MetaKey = string | (string | number)[];
@@ -38,14 +46,18 @@ export class DatabaseEnv {
   readonly root: RootDatabase;
   readonly meta: Database<unknown, MetaKey>;
   readonly log: Database<LogRecord, number>;
+  /** The same log as stored bytes: self-contained msgpack that peers decode without this node's structures. */
+  readonly logBytes: Database<Buffer, number>;
   readonly clock: HybridLogicalClock;
   #lastSeq: number;
+  #commitStart: number | undefined;
 
   constructor(dataDir: string, name: string, now: () => number, writeAsync: boolean) {
     this.name = name;
     this.root = open({ path: join(dataDir, name), maxDbs: 2000, noSync: writeAsync });
     this.meta = this.root.openDB<unknown, MetaKey>('meta', {});
-    this.log = this.root.openDB<LogRecord, number>('log', { ...recordOptions });
+    this.log = this.root.openDB<LogRecord, number>('log', { useBigIntExtension: true } as DatabaseOptions);
+    this.logBytes = this.root.openDB<Buffer, number>('log', { encoding: 'binary' });
     const highWater = this.meta.get(HLC_KEY);
     this.clock = new HybridLogicalClock(typeof highWater === 'number' ? highWater : 0, now);
     let lastSeq = 0;
@@ -79,8 +91,27 @@ export class DatabaseEnv {
   /** Inside a write transaction: appends to the change log and returns the entry's sequence number. */
   appendLog(record: LogRecord): number {
     const seq = ++this.#lastSeq;
+    if (this.#commitStart !== undefined) record.txn = this.#commitStart;
     this.log.putSync(seq, record);
     return seq;
+  }
+
+  /** Inside a write transaction: marks the log entries `action` appends as one commit when there is more than one. */
+  asOneCommit<T>(writes: number, action: () => T): T {
+    if (writes < 2) return action();
+    this.#commitStart = this.#lastSeq + 1;
+    try {
+      return action();
+    } finally {
+      this.#commitStart = undefined;
+    }
+  }
+
+  /** Inside a write transaction: what this node's clock has seen from peers is kept across restarts. */
+  observeVersion(version: number): void {
+    if (version <= this.clock.last) return;
+    this.clock.observe(version);
+    this.meta.putSync(HLC_KEY, version);
   }
 
   /** Sequence of the newest log entry (0 for an empty log). */

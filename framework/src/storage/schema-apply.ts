@@ -2,7 +2,9 @@ import type { Database } from 'lmdb';
 import type { TableDef } from '../schema/index.js';
 import type { DatabaseEnv, MetaKey } from './database-env.js';
 import { IndexHandle, type IndexState } from './index-handle.js';
-import { Table, type ExpiryIndex, type TableHost, type TableStores } from './stored-table.js';
+import type { ExpiryIndex, TableStores } from './record-writer.js';
+import type { StoredVersions } from './version-state.js';
+import { Table, type TableHost } from './stored-table.js';
 import type { Key, SchemaChanges } from './types.js';
 
 /** What `meta` remembers of a table under `['table', physicalName]`, to diff the next schema against. */
@@ -127,6 +129,7 @@ function applyTable(
     tombstones: env.openPlain<number>(`${def.table}/#deleted`),
     expires: env.openPlain<number>(`${def.table}/#expires`),
     expiry: env.openIndex(`${def.table}/#expiry`) as unknown as ExpiryIndex,
+    versions: env.openPlain<StoredVersions>(`${def.table}/#versions`),
   };
   let table = host.known.get(def.name);
   const previous = table?.indexHandles ?? [];

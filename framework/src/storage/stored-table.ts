@@ -4,8 +4,9 @@ import { LodeError } from '../errors/index.js';
 import type { AttributeDef, TableDef } from '../schema/index.js';
 import { recordCount, type DatabaseEnv } from './database-env.js';
 import type { IndexHandle } from './index-handle.js';
-import { indexKeys, type IndexKey } from './index-keys.js';
 import { coerceKeyFor, isKeyOf, keyKind, ownValue, timestampValue, type KeyKind } from './keys.js';
+import { nextLocalStamp, recordStateOf, setExpiry, storeMerged, updateIndexes, type TableStores, type WriteContext } from './record-writer.js';
+import { mergeWrite, type VersionedWrite } from './version-state.js';
 import { ReadyIndex } from './table-index.js';
 import type { ChangeEntry, IndexRange, IndexStatus, Key, RecordEntry, ScanOptions, StoredTable, TableIndex, WriteOptions } from './types.js';
 import { validateRecord } from './validate.js';
@@ -14,31 +15,12 @@ import { withIncrements, writeConflict, type ResolvedWrite, type Value, type Wri
 
 const MAX_CREATE_ATTEMPTS = 3;
 
-/** The DBIs a table lives in; rebound when a new schema generation moves the table. */
-/** Expiry time → ids (dupSort), so eviction reads only what has expired. */
-export interface ExpiryIndex {
-  putSync(expiresAt: number, id: Key): void;
-  removeSync(expiresAt: number, id: Key): boolean;
-  getRange(options: RangeOptions): Iterable<{ key: number; value: Key }>;
-}
-
-export interface TableStores {
-  env: DatabaseEnv;
-  records: Database<Value, Key>;
-  tombstones: Database<number, Key>;
-  /** Id → when the record expires (ms since the epoch); the time of the invalidation once invalidated. */
-  expires: Database<number, Key>;
-  expiry: ExpiryIndex;
-}
-
 export interface TableHost {
   readonly nodeId: number;
   now(): number;
   emit(entries: ChangeEntry[]): void;
   table(name: string): StoredTable | undefined;
 }
-
-const NO_KEYS: IndexKey[] = [];
 
 /** A table's records, secondary indexes and writes (each write is one LMDB transaction with its log entry). */
 export class Table implements StoredTable, WriteTarget {
@@ -184,7 +166,9 @@ export class Table implements StoredTable, WriteTarget {
       case 'patch': {
         if (old === undefined && !op.upsert) return undefined;
         const merged = withIncrements({ ...old?.value, ...op.changes }, op.increments);
-        return { kind: 'write', key: op.id, value: validateRecord(this.#def, merged, 'full'), old, expiresAt: op.expiresAt };
+        validateRecord(this.#def, merged, 'full');
+        const add = op.increments === undefined || op.increments.size === 0 ? undefined : Object.fromEntries(op.increments);
+        return { kind: 'write', key: op.id, value: merged, old, expiresAt: op.expiresAt, patch: { set: op.changes, add, upsert: op.upsert } };
       }
       case 'delete':
         return old === undefined ? undefined : { kind: 'delete', key: op.id, old };
@@ -195,21 +179,37 @@ export class Table implements StoredTable, WriteTarget {
   apply(write: ResolvedWrite): ChangeEntry {
     const { env } = this.#stores;
     const origin = this.#host.nodeId;
-    const at = this.#host.now();
-    if (write.kind === 'write') return this.#writeRecord(write.key, write.value, write.old, write.expiresAt);
     if (write.kind === 'message') {
       const version = env.nextVersion(0);
-      const seq = env.appendLog({ op: 'message', table: this.name, id: write.key, version, origin, at, value: write.message });
+      const seq = env.appendLog({ op: 'message', table: this.name, id: write.key, version, origin, at: this.#host.now(), value: write.message });
       return { seq, database: env.name, table: this.name, op: 'message', id: write.key, version, origin, value: write.message };
     }
-    const { records, tombstones } = this.#stores;
-    const version = env.nextVersion(write.old.version ?? 0);
-    records.removeSync(write.key);
-    tombstones.putSync(write.key, version);
-    this.#setExpiry(write.key, undefined);
-    this.#updateIndexes(write.key, write.old.value, undefined);
-    const seq = env.appendLog({ op: 'delete', table: this.name, id: write.key, version, origin, at });
-    return { seq, database: env.name, table: this.name, op: 'delete', id: write.key, version, origin };
+    const context = this.#writeContext();
+    const state = recordStateOf(this.#stores, write.key, write.old, origin);
+    const stamp = nextLocalStamp(env, state, origin);
+    let versioned: VersionedWrite;
+    if (write.kind === 'delete') versioned = { op: 'delete', stamp };
+    else if (write.patch === undefined) versioned = { op: 'put', stamp, value: this.#stampTimes(write.value, write.old?.value, context.now, false) };
+    else versioned = { op: 'patch', stamp, ...write.patch, set: this.#stampTimes({ ...write.patch.set }, write.old?.value, context.now, true) };
+    // A local write is newer than everything the record holds, so it always merges.
+    const merged = mergeWrite(state, versioned, this.#def.primaryKey, write.key)!;
+    return storeMerged(context, write.key, write.old?.value, merged, versioned, write.kind === 'write' ? write.expiresAt : undefined);
+  }
+
+  /**
+   * Inside a write transaction: merges a write made on another node, keeping its version and
+   * origin. Undefined when it changes nothing (a newer write replaced it, or it was merged before).
+   */
+  applyReplicated(write: VersionedWrite, id: Key, expiresAt: number | undefined): ChangeEntry | undefined {
+    const old = this.#stores.records.getEntry(id);
+    const state = recordStateOf(this.#stores, id, old, this.#host.nodeId);
+    this.#stores.env.observeVersion(write.stamp[0]);
+    const merged = mergeWrite(state, write, this.#def.primaryKey, id);
+    return merged && storeMerged(this.#writeContext(), id, old?.value, merged, write, expiresAt);
+  }
+
+  #writeContext(): WriteContext {
+    return { def: this.#def, stores: this.#stores, indexes: this.#maintained, nodeId: this.#host.nodeId, now: this.#host.now() };
   }
 
   /** Subscribers hear about committed changes from here (once per commit, in commit order). */
@@ -307,7 +307,7 @@ export class Table implements StoredTable, WriteTarget {
     return this.#stores.env.transaction(() => {
       if (!this.#stores.records.doesExist(key)) return false;
       const expiresAt = this.#stores.expires.get(key);
-      if (expiresAt === undefined || expiresAt > now) this.#setExpiry(key, now);
+      if (expiresAt === undefined || expiresAt > now) setExpiry(this.#stores, key, now);
       return true;
     });
   }
@@ -324,26 +324,12 @@ export class Table implements StoredTable, WriteTarget {
         if (expires.get(id) !== expiresAt) continue;
         const old = records.get(id);
         records.removeSync(id);
-        this.#setExpiry(id, undefined);
-        if (old !== undefined) this.#updateIndexes(id, old, undefined);
+        setExpiry(this.#stores, id, undefined);
+        if (old !== undefined) updateIndexes(this.#maintained, id, old, undefined);
         evicted++;
       }
       return evicted;
     });
-  }
-
-  /** Inside a write transaction: the record's expiry, kept in both the id map and the time index. */
-  #setExpiry(key: Key, expiresAt: number | undefined): void {
-    const { expires, expiry } = this.#stores;
-    const previous = expires.get(key);
-    if (previous === expiresAt) return;
-    if (previous !== undefined) expiry.removeSync(previous, key);
-    if (expiresAt === undefined) {
-      if (previous !== undefined) expires.removeSync(key);
-      return;
-    }
-    expires.putSync(key, expiresAt);
-    expiry.putSync(expiresAt, key);
   }
 
   /** Version of the delete that removed `id`, while its tombstone is kept. */
@@ -351,38 +337,18 @@ export class Table implements StoredTable, WriteTarget {
     return this.#stores.tombstones.get(id);
   }
 
-  /** Inside the write transaction; throws nothing once it has started writing. */
-  #writeRecord(key: Key, value: Value, old: { value: Value; version?: number } | undefined, expiresAt: number | undefined): ChangeEntry {
-    const { env, records, tombstones } = this.#stores;
-    const now = this.#host.now();
-    this.#stampTimes(value, old?.value, now);
-    const deletedAt = old === undefined ? tombstones.get(key) : undefined;
-    const version = env.nextVersion(old?.version ?? deletedAt ?? 0);
-    records.putSync(key, value, version);
-    if (deletedAt !== undefined) tombstones.removeSync(key);
-    this.#setExpiry(key, expiresAt ?? (this.#def.expiration === undefined ? undefined : now + this.#def.expiration * 1000));
-    this.#updateIndexes(key, old?.value, value);
-    const origin = this.#host.nodeId;
-    const seq = env.appendLog({ op: 'put', table: this.name, id: key, version, origin, at: now, value });
-    return { seq, database: env.name, table: this.name, op: 'put', id: key, version, origin, value };
-  }
-
-  #updateIndexes(key: Key, before: Value | undefined, after: Value | undefined): void {
-    for (const index of this.#maintained) {
-      const name = index.attribute;
-      const oldKeys = before === undefined ? NO_KEYS : indexKeys(ownValue(before, name));
-      const newKeys = after === undefined ? NO_KEYS : indexKeys(ownValue(after, name));
-      for (const k of oldKeys) if (!newKeys.includes(k)) index.db.removeSync(k, key);
-      for (const k of newKeys) if (!oldKeys.includes(k)) index.db.putSync(k, key);
-    }
-  }
-
-  #stampTimes(value: Value, old: Value | undefined, now: number): void {
+  /**
+   * Sets `@createdTime` and `@updatedTime` on `value`, which it owns: a whole record keeps the creation
+   * time of the one it replaces; a patch carries it only when it creates the record.
+   */
+  #stampTimes(value: Value, old: Value | undefined, now: number, partial: boolean): Value {
     for (const attribute of this.#createdTime) {
       const kept = old === undefined ? undefined : ownValue(old, attribute.name);
-      value[attribute.name] = kept ?? timestampValue(attribute.type, now);
+      if (kept === undefined) value[attribute.name] = timestampValue(attribute.type, now);
+      else if (!partial) value[attribute.name] = kept;
     }
     for (const attribute of this.#updatedTime) value[attribute.name] = timestampValue(attribute.type, now);
+    return value;
   }
 
   /**

@@ -33,8 +33,15 @@ export interface PlannedWrite {
   expectedVersion?: number;
 }
 
+/** A patch as peers merge it: what it set and added, and whether it may create the record. */
+export interface PatchWrite {
+  set: Value;
+  add: Record<string, number> | undefined;
+  upsert: boolean;
+}
+
 export type ResolvedWrite =
-  | { kind: 'write'; key: Key; value: Value; old: { value: Value; version?: number } | undefined; expiresAt: number | undefined }
+  | { kind: 'write'; key: Key; value: Value; old: { value: Value; version?: number } | undefined; expiresAt: number | undefined; patch?: PatchWrite }
   | { kind: 'delete'; key: Key; old: { value: Value; version?: number } }
   | { kind: 'message'; key: Key; message: unknown };
 

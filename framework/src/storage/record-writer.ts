@@ -1,0 +1,116 @@
+import type { Database, RangeOptions } from 'lmdb';
+import type { TableDef } from '../schema/index.js';
+import type { DatabaseEnv, LogRecord } from './database-env.js';
+import type { IndexHandle } from './index-handle.js';
+import { indexKeys, type IndexKey } from './index-keys.js';
+import { ownValue } from './keys.js';
+import type { ChangeEntry, Key } from './types.js';
+import { baseState, decodeVersions, encodeVersions, isPlainState, newestVersion, type RecordState, type Stamp, type StoredVersions, type VersionedWrite } from './version-state.js';
+import type { Value } from './write-op.js';
+
+/** Expiry time → ids (dupSort), so eviction reads only what has expired. */
+export interface ExpiryIndex {
+  putSync(expiresAt: number, id: Key): void;
+  removeSync(expiresAt: number, id: Key): boolean;
+  getRange(options: RangeOptions): Iterable<{ key: number; value: Key }>;
+}
+
+/** The DBIs a table lives in; rebound when a new schema generation moves the table. */
+export interface TableStores {
+  env: DatabaseEnv;
+  records: Database<Value, Key>;
+  tombstones: Database<number, Key>;
+  /** Id → when the record expires (ms since the epoch); the time of the invalidation once invalidated. */
+  expires: Database<number, Key>;
+  expiry: ExpiryIndex;
+  /** Id → how its writes merge (version state), kept only when more than a local base is needed. */
+  versions: Database<StoredVersions, Key>;
+}
+
+/** What a merged write needs to be stored: where, by which node, and how the table indexes it. */
+export interface WriteContext {
+  def: TableDef;
+  stores: TableStores;
+  indexes: readonly IndexHandle[];
+  nodeId: number;
+  now: number;
+}
+
+const NO_KEYS: IndexKey[] = [];
+
+/** The state of a record id as stored; a record or tombstone without a state entry is a local base. */
+export function recordStateOf(stores: TableStores, id: Key, old: { value: Value; version?: number } | undefined, nodeId: number): RecordState {
+  const stored = stores.versions.get(id);
+  if (stored !== undefined) return { value: old?.value, versions: decodeVersions(stored) };
+  if (old !== undefined) return { value: old.value, versions: baseState([old.version ?? 0, nodeId], false) };
+  const deletedAt = stores.tombstones.get(id);
+  return { value: undefined, versions: baseState(deletedAt === undefined ? [0, 0] : [deletedAt, nodeId], true) };
+}
+
+/** The version a new local write of the record gets: above everything its state holds. */
+export function nextLocalStamp(env: DatabaseEnv, state: RecordState, nodeId: number): Stamp {
+  return [env.nextVersion(newestVersion(state.versions)), nodeId];
+}
+
+/**
+ * Inside a write transaction: stores a merged record (its value, tombstone, state, expiry and
+ * index entries) and appends its log entry. `write` is what was merged, logged as it is so that
+ * peers merge the same write.
+ */
+export function storeMerged(context: WriteContext, key: Key, before: Value | undefined, after: RecordState, write: VersionedWrite, expiresAt: number | undefined): ChangeEntry {
+  const { stores, def, nodeId, now } = context;
+  const { records, tombstones, versions } = stores;
+  const value = after.value;
+  if (value !== undefined) {
+    records.putSync(key, value, newestVersion(after.versions));
+    if (tombstones.doesExist(key)) tombstones.removeSync(key);
+    setExpiry(stores, key, expiresAt ?? (def.expiration === undefined ? undefined : now + def.expiration * 1000));
+  } else {
+    if (before !== undefined) records.removeSync(key);
+    if (after.versions.base[0] > 0) tombstones.putSync(key, after.versions.base[0]);
+    setExpiry(stores, key, undefined);
+  }
+  if (isPlainState(after.versions) && after.versions.base[1] === nodeId) {
+    if (versions.doesExist(key)) versions.removeSync(key);
+  } else {
+    versions.putSync(key, encodeVersions(after.versions));
+  }
+  updateIndexes(context.indexes, key, before, value);
+  const [version, origin] = write.stamp;
+  const log: LogRecord = { op: value === undefined ? 'delete' : 'put', table: def.name, id: key, version, origin, at: now };
+  if (value !== undefined) log.value = value;
+  if (write.op === 'patch') {
+    log.set = write.set;
+    if (write.add !== undefined) log.add = write.add;
+    if (write.upsert) log.upsert = true;
+  }
+  if (expiresAt !== undefined) log.expiresAt = expiresAt;
+  const seq = stores.env.appendLog(log);
+  const change: ChangeEntry = { seq, database: stores.env.name, table: def.name, op: log.op, id: key, version, origin };
+  if (value !== undefined) change.value = value;
+  return change;
+}
+
+/** Inside a write transaction: the record's expiry, kept in both the id map and the time index. */
+export function setExpiry(stores: TableStores, key: Key, expiresAt: number | undefined): void {
+  const { expires, expiry } = stores;
+  const previous = expires.get(key);
+  if (previous === expiresAt) return;
+  if (previous !== undefined) expiry.removeSync(previous, key);
+  if (expiresAt === undefined) {
+    if (previous !== undefined) expires.removeSync(key);
+    return;
+  }
+  expires.putSync(key, expiresAt);
+  expiry.putSync(expiresAt, key);
+}
+
+export function updateIndexes(indexes: readonly IndexHandle[], key: Key, before: Value | undefined, after: Value | undefined): void {
+  for (const index of indexes) {
+    const name = index.attribute;
+    const oldKeys = before === undefined ? NO_KEYS : indexKeys(ownValue(before, name));
+    const newKeys = after === undefined ? NO_KEYS : indexKeys(ownValue(after, name));
+    for (const k of oldKeys) if (!newKeys.includes(k)) index.db.removeSync(k, key);
+    for (const k of newKeys) if (!oldKeys.includes(k)) index.db.putSync(k, key);
+  }
+}
