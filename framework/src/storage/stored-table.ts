@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database, RangeOptions, Transaction as LmdbTransaction } from 'lmdb';
 import { LodeError } from '../errors/index.js';
 import type { AttributeDef, TableDef } from '../schema/index.js';
-import { recordCount, type DatabaseEnv } from './database-env.js';
+import { recordCount } from './database-env.js';
 import type { IndexHandle } from './index-handle.js';
 import { coerceKeyFor, isKeyOf, keyKind, ownValue, timestampValue, type KeyKind } from './keys.js';
 import { nextLocalStamp, recordStateOf, setExpiry, storeMerged, updateIndexes, type TableStores, type WriteContext } from './record-writer.js';
