@@ -1,4 +1,7 @@
 export { Storage } from './storage.js';
+export { DatabaseReplica, decodeLogEntry, type CopiedRecord, type CopyPhase, type CopyProgress, type LogBytes, type ReplicatedCommit } from './database-replica.js';
+export type { LogRecord } from './database-env.js';
+export { isAfter, type Stamp, type VersionedWrite } from './version-state.js';
 export { SystemStore } from './system-store.js';
 export { Transaction } from './transaction.js';
 export type {

@@ -5,6 +5,7 @@ import { LodeError } from '../errors/index.js';
 import type { TableDef } from '../schema/index.js';
 import { consoleLogger, type Logger } from '../util/index.js';
 import { DatabaseEnv, type LogRecord } from './database-env.js';
+import { DatabaseReplica } from './database-replica.js';
 import { buildIndex } from './index-build.js';
 import { applySchema, type IndexStart, type SchemaHost } from './schema-apply.js';
 import type { Table, TableHost } from './stored-table.js';
@@ -47,6 +48,7 @@ export class Storage {
   readonly #current = new Map<string, Table>();
   readonly #listeners = new Set<(entries: ChangeEntry[]) => void>();
   readonly #builds = new Set<Promise<void>>();
+  readonly #replicas = new WeakMap<DatabaseEnv, DatabaseReplica>();
   readonly #tableHost: TableHost;
   readonly #writeAsync: boolean;
   readonly #flushing: NodeJS.Timeout | undefined;
@@ -118,6 +120,30 @@ export class Storage {
   seqAtTime(database: string, time: number): number {
     const env = this.#envs.get(database);
     return env ? env.seqAtTime(time) : 1;
+  }
+
+  /** Replication's access to a database: undefined until a table of it exists here. */
+  replica(database: string): DatabaseReplica | undefined {
+    const env = this.#envs.get(database);
+    if (!env) return undefined;
+    let replica = this.#replicas.get(env);
+    if (!replica) {
+      const tablesOf = (): Table[] => [...this.#current.values()].filter((table) => table.def.database === database && table.def.replicate);
+      replica = new DatabaseReplica(env, {
+        nodeId: this.nodeId,
+        now: this.#now,
+        replicatedTableNames: () => tablesOf().map((table) => table.name),
+        replicatedTable: (name) => tablesOf().find((table) => table.name === name),
+        emit: (changes) => this.#emit(changes),
+      });
+      this.#replicas.set(env, replica);
+    }
+    return replica;
+  }
+
+  /** Databases of the current schema with at least one table that replicates, by name. */
+  replicatedDatabases(): string[] {
+    return [...new Set([...this.#current.values()].filter((table) => table.def.replicate).map((table) => table.def.database))].sort();
   }
 
   /** Drops change-log entries committed before `time` in every database (retention). */
