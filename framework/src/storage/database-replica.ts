@@ -51,6 +51,7 @@ interface ReplicaHost {
   /** The current table of this database by name, when it is replicated. */
   replicatedTable(name: string): Table | undefined;
   emit(changes: ChangeEntry[]): void;
+  onCommit(listener: (changes: ChangeEntry[]) => void): () => void;
 }
 
 /**
@@ -77,6 +78,14 @@ export class DatabaseReplica {
   /** The oldest and newest sequence the log holds. */
   get bounds(): { first: number; last: number } {
     return { first: this.#env.firstSeq, last: this.#env.lastSeq };
+  }
+
+  /** Calls `listener` after each commit to this database (local or replicated); returns the unsubscribe. */
+  onCommit(listener: () => void): () => void {
+    const name = this.#env.name;
+    return this.#host.onCommit((changes) => {
+      if (changes.some((change) => change.database === name)) listener();
+    });
   }
 
   /** Log entries after `afterSeq`, as stored. */

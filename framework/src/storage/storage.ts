@@ -135,6 +135,7 @@ export class Storage {
         replicatedTableNames: () => tablesOf().map((table) => table.name),
         replicatedTable: (name) => tablesOf().find((table) => table.name === name),
         emit: (changes) => this.#emit(changes),
+        onCommit: (listener) => this.onCommit(listener),
       });
       this.#replicas.set(env, replica);
     }

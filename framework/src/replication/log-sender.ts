@@ -1,0 +1,192 @@
+import { decodeLogEntry, type CopyProgress, type DatabaseReplica } from '../storage/index.js';
+import type { Logger } from '../util/index.js';
+import type { DataMessage, Message, Since } from './messages.js';
+import type { ReplicationOptions } from './options.js';
+
+/** What a sender needs of its session. */
+export interface SenderLink {
+  /** False when the link's buffer is full: the sender waits for `drained`. */
+  send(message: Message): boolean;
+  now(): number;
+}
+
+/** A name that sorts after `table` and before any other name: "the tables after this one". */
+const after = (table: string): string => `${table}\u0000`;
+
+/**
+ * Streams this node's log to one peer: the entries of the origins it asked for, after its cursor,
+ * in commit order, a commit never split. A peer with no cursor, or one the log no longer reaches,
+ * first gets a full copy. It waits for the link to drain and for the peer to confirm what it
+ * sent, so neither end buffers more than a few messages.
+ */
+export class LogSender {
+  readonly #replica: DatabaseReplica;
+  readonly #link: SenderLink;
+  readonly #options: ReplicationOptions;
+  readonly #logger: Logger;
+  readonly #peer: string;
+  #sent = 0;
+  #confirmed = 0;
+  /** When the oldest message the peer has not confirmed was sent. */
+  #unconfirmedSince: number | undefined;
+  #sentAt = new Map<number, number>();
+  #wake: (() => void) | undefined;
+  #draining = false;
+  #stopped = false;
+  #position = 0;
+
+  constructor(replica: DatabaseReplica, link: SenderLink, options: ReplicationOptions, logger: Logger, peer: string) {
+    this.#replica = replica;
+    this.#link = link;
+    this.#options = options;
+    this.#logger = logger;
+    this.#peer = peer;
+  }
+
+  /** The sender sequence this sender has read its log to. */
+  get position(): number {
+    return this.#position;
+  }
+
+  get confirmed(): number {
+    return this.#confirmed;
+  }
+
+  /** When the oldest unconfirmed message was sent; undefined when the peer has confirmed everything. */
+  get unconfirmedSince(): number | undefined {
+    return this.#unconfirmedSince;
+  }
+
+  async run(since: Since): Promise<void> {
+    const origins = new Set(since.origins);
+    const { first, last } = this.#replica.bounds;
+    const reaches = (seq: number): boolean => seq + 1 >= first;
+    let position: number;
+    if (since.copy !== undefined && reaches(since.copy.start)) {
+      await this.#copy(since.copy);
+      position = since.copy.start;
+    } else if (since.cursor !== undefined && reaches(since.cursor)) {
+      position = Math.min(since.cursor, last);
+    } else if (since.cursor === undefined && since.copy === undefined && since.startTime !== undefined) {
+      position = this.#replica.seqAtTime(since.startTime) - 1;
+    } else {
+      if (since.cursor !== undefined || since.copy !== undefined) {
+        this.#logger.warn(`Replication: the change log of ${this.#replica.name} no longer reaches where ${this.#peer} got to; sending it a full copy`);
+      }
+      const start = last;
+      await this.#copy({ start, table: '', phase: 'records' });
+      position = start;
+    }
+    await this.#stream(origins, position);
+  }
+
+  confirm(n: number): void {
+    if (n <= this.#confirmed || n > this.#sent) return;
+    for (let i = this.#confirmed + 1; i <= n; i++) this.#sentAt.delete(i);
+    this.#confirmed = n;
+    this.#unconfirmedSince = this.#sentAt.get(n + 1);
+    this.#notify();
+  }
+
+  drained(): void {
+    this.#draining = false;
+    this.#notify();
+  }
+
+  /** New commits to read. */
+  committed(): void {
+    this.#notify();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #wait(): Promise<void> {
+    return new Promise((resolve) => (this.#wake = resolve));
+  }
+
+  async #send(message: DataMessage): Promise<void> {
+    const at = this.#link.now();
+    this.#sentAt.set(message.n, at);
+    this.#unconfirmedSince ??= at;
+    if (!this.#link.send(message)) this.#draining = true;
+    while (!this.#stopped && (this.#draining || this.#sent - this.#confirmed >= this.#options.maxUnconfirmed)) await this.#wait();
+  }
+
+  #next(): number {
+    return ++this.#sent;
+  }
+
+  async #copy(from: CopyProgress): Promise<void> {
+    const { start } = from;
+    for (const table of this.#replica.tableNames().filter((name) => name >= from.table)) {
+      let cursor: Pick<CopyProgress, 'phase' | 'after'> | undefined = table === from.table ? { phase: from.phase, after: from.after } : { phase: 'records' };
+      while (cursor !== undefined && !this.#stopped) {
+        const batch = this.#replica.copyBatch(table, cursor.phase, cursor.after, this.#options.copyBatchRecords);
+        cursor = batch.next;
+        const progress: CopyProgress = cursor === undefined ? { start, table: after(table), phase: 'records' } : { start, table, ...cursor };
+        if (batch.records.length > 0 || cursor === undefined) await this.#send({ t: 'copy', n: this.#next(), table, records: batch.records, progress });
+      }
+    }
+    if (!this.#stopped) await this.#send({ t: 'copied', n: this.#next(), start });
+  }
+
+  async #stream(origins: ReadonlySet<number>, from: number): Promise<void> {
+    let position = from;
+    let reported = from;
+    const unsubscribe = this.#replica.onCommit(() => this.committed());
+    try {
+      while (!this.#stopped) {
+        const batch = this.#readBatch(origins, position);
+        this.#position = position = batch.last;
+        if (batch.commits.length > 0 || position > reported) {
+          reported = position;
+          await this.#send({ t: 'commits', n: this.#next(), commits: batch.commits, last: position });
+        } else {
+          // Nothing committed to read (a commit in progress has taken its sequence but is not readable yet).
+          await this.#wait();
+        }
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  /** Commits after `position` up to about `batchBytes`, whole; `last`: the sequence read to. */
+  #readBatch(origins: ReadonlySet<number>, position: number): { commits: Array<{ seq: number; entries: Uint8Array[] }>; last: number } {
+    const commits: Array<{ seq: number; entries: Uint8Array[] }> = [];
+    const tables = new Set(this.#replica.tableNames());
+    let bytes = 0;
+    let last = position;
+    let open: { txn: number | undefined; seq: number; entries: Uint8Array[] } | undefined;
+    const close = (): void => {
+      if (open !== undefined && open.entries.length > 0) commits.push({ seq: open.seq, entries: open.entries });
+      open = undefined;
+    };
+    for (const { seq, bytes: entryBytes } of this.#replica.logAfter(position)) {
+      const entry = decodeLogEntry(entryBytes);
+      const continues = open !== undefined && entry.txn !== undefined && entry.txn === open.txn;
+      if (!continues) {
+        close();
+        if (bytes >= this.#options.batchBytes) break;
+        open = { txn: entry.txn, seq, entries: [] };
+      }
+      open!.seq = seq;
+      last = seq;
+      if (origins.has(entry.origin) && tables.has(entry.table)) {
+        open!.entries.push(entryBytes);
+        bytes += entryBytes.length;
+      }
+    }
+    close();
+    return { commits, last };
+  }
+}
