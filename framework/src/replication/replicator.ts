@@ -97,7 +97,7 @@ export class Replicator {
       logger: this.#logger,
       replica: (database) => this.#replica(database),
       established: (session) => this.#established(session),
-      closed: (session) => this.#sessionClosed(session),
+      closed: (session, code, reason) => this.#sessionClosed(session, code, reason),
     };
   }
 
@@ -192,10 +192,13 @@ export class Replicator {
     return true;
   }
 
-  #sessionClosed(session: PeerSession): void {
+  #sessionClosed(session: PeerSession, code: number, reason: string): void {
     this.#sessions.delete(session);
     const key = `${session.peerId} ${session.database}`;
-    if (this.#live.get(key) === session) this.#live.delete(key);
+    if (this.#live.get(key) === session) {
+      this.#live.delete(key);
+      this.#logger.info(`Replication: disconnected from ${session.peerName} for ${session.database} (${code}: ${reason})`);
+    }
     this.#connectorOf.get(session)?.closed(session);
   }
 }

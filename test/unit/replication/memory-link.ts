@@ -17,13 +17,15 @@ export class MemoryLink implements PeerLink {
   #inbox: Uint8Array[] = [];
   #closed = false;
   sent = 0;
+  /** Drops what this end sends, the connection staying up: a peer that has stopped working. */
+  muted = false;
 
   constructor(remote: string) {
     this.remote = remote;
   }
 
   send(message: Uint8Array): boolean {
-    if (this.#closed) return true;
+    if (this.#closed || this.muted) return true;
     this.sent++;
     const other = this.other!;
     setImmediate(() => other.deliver(message));

@@ -1,80 +1,8 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultReplicationTuning, Replicator, type LinkEvents, type ReplicationOptions } from '../../../framework/src/replication/index.js';
-import type { Storage } from '../../../framework/src/storage/index.js';
-import type { Logger } from '../../../framework/src/util/index.js';
-import { attr, mustTable, tableDef, tempStorage, type TempStorage } from '../storage/helpers.js';
-import { linkPair, type MemoryLink } from './memory-link.js';
-
-const defs = [
-  tableDef('Item', [attr('name', 'String'), attr('count', 'Int')], { keyType: 'Int' }),
-  tableDef('Local', [attr('name', 'String')], { replicate: false, keyType: 'Int' }),
-];
-
-interface TestNode {
-  name: string;
-  temp: TempStorage;
-  storage: Storage;
-  replicator: Replicator;
-  warnings: string[];
-  links: MemoryLink[];
-}
-
-const nodes = new Map<string, TestNode>();
-
-function options(name: string, routes: string[], secret = 'cluster-secret'): ReplicationOptions {
-  return { ...defaultReplicationTuning, hostname: name, secret, routes: routes.map((url) => ({ url })), databases: '*', pingIntervalMs: 200, pingTimeoutMs: 1000 };
-}
-
-async function startNode(name: string, routes: string[] = [], secret?: string, temp?: TempStorage): Promise<TestNode> {
-  temp ??= await tempStorage();
-  await temp.storage.applySchema(defs);
-  const warnings: string[] = [];
-  const logger: Logger = { info: () => undefined, warn: (message) => warnings.push(message), error: (message) => warnings.push(message) };
-  const node: TestNode = { name, temp, storage: temp.storage, warnings, links: [], replicator: undefined as unknown as Replicator };
-  node.replicator = new Replicator({
-    storage: temp.storage,
-    options: options(name, routes, secret),
-    logger,
-    connect: (url: string, _database: string, events: LinkEvents) => {
-      const target = nodes.get(url.replace('mem://', ''));
-      const { a, b } = linkPair(name, url);
-      a.events = events;
-      node.links.push(a);
-      if (target === undefined) {
-        setImmediate(() => a.remoteClosed(1006, 'unreachable'));
-        return a;
-      }
-      target.links.push(b);
-      setImmediate(() => {
-        events.open();
-        b.events = target.replicator.accept(b);
-      });
-      return a;
-    },
-  });
-  nodes.set(name, node);
-  node.replicator.refresh();
-  return node;
-}
-
-async function stopNode(node: TestNode, keepData = false): Promise<void> {
-  await node.replicator.close();
-  nodes.delete(node.name);
-  if (!keepData) await node.temp.cleanup();
-}
-
-function rows(node: TestNode, table = 'Item'): unknown[] {
-  return [...mustTable(node.storage, table).scan()].map(({ id, value, version }) => ({ id, value, version }));
-}
-
-async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { Transaction } from '../../../framework/src/storage/index.js';
+import { mustTable } from '../storage/helpers.js';
+import { nodes, rows, startNode, stopNode, until } from './test-nodes.js';
 
 describe('Replicator over in-memory links', () => {
   after(async () => {
@@ -101,7 +29,9 @@ describe('Replicator over in-memory links', () => {
 
   test('a new node gets a full copy, then the live log without a gap', async () => {
     const a = await startNode('a');
-    for (let id = 1; id <= 1200; id++) await mustTable(a.storage, 'Item').put(id, { name: `n${id}` });
+    const bulk = new Transaction();
+    for (let id = 1; id <= 1200; id++) bulk.put(mustTable(a.storage, 'Item'), id, { name: `n${id}` });
+    await bulk.commit();
     await mustTable(a.storage, 'Item').delete(7);
     const c = await startNode('c', ['mem://a']);
     await mustTable(a.storage, 'Item').put(5000, { name: 'during or after the copy' });
