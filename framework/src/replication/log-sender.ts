@@ -73,11 +73,16 @@ export class LogSender {
       if (since.cursor !== undefined || since.copy !== undefined) {
         this.#logger.warn(`Replication: the change log of ${this.#replica.name} no longer reaches where ${this.#peer} got to; sending it a full copy`);
       }
-      const start = last;
-      await this.#copy({ start, table: '', phase: 'records' });
-      position = start;
+      position = await this.#fullCopy();
     }
     await this.#stream(origins, position);
+  }
+
+  /** A copy of every table, then the log from where it started; returns that position. */
+  async #fullCopy(): Promise<number> {
+    const start = await this.#replica.committedLast();
+    await this.#copy({ start, table: '', phase: 'records' });
+    return start;
   }
 
   confirm(n: number): void {
@@ -145,6 +150,12 @@ export class LogSender {
     const unsubscribe = this.#replica.onCommit(() => this.committed());
     try {
       while (!this.#stopped) {
+        // Retention may prune the log under a peer that is behind (or still taking a copy): a copy again, never a gap.
+        if (position + 1 < this.#replica.bounds.first) {
+          this.#logger.warn(`Replication: the change log of ${this.#replica.name} was pruned past what ${this.#peer} got; sending it a full copy`);
+          this.#position = reported = position = await this.#fullCopy();
+          continue;
+        }
         const batch = this.#readBatch(origins, position);
         this.#position = position = batch.last;
         if (batch.commits.length > 0 || position > reported) {

@@ -80,6 +80,17 @@ export class DatabaseReplica {
     return { first: this.#env.firstSeq, last: this.#env.lastSeq };
   }
 
+  /**
+   * The newest sequence of the log once the commits in progress are done. A commit takes its
+   * sequences before its writes can be read: a copy that started from `bounds.last` could miss
+   * such a write and then stream only what follows it.
+   */
+  async committedLast(): Promise<number> {
+    const last = this.#env.lastSeq;
+    await this.#env.root.committed;
+    return last;
+  }
+
   /** Calls `listener` after each commit to this database (local or replicated); returns the unsubscribe. */
   onCommit(listener: () => void): () => void {
     const name = this.#env.name;
@@ -158,15 +169,21 @@ export class DatabaseReplica {
   /**
    * Applies a peer's commits (and copied records) in one LMDB transaction, with the cursor and copy
    * progress that say how far they got, so an interrupted stream resumes without a gap or a repeat.
-   * Local subscribers hear about every change that results.
+   * Entries of an origin whose cursor the update moves are skipped up to the cursor already stored,
+   * and a cursor never moves back: two links to the same peer can overlap for a while (a replaced
+   * link still applying what it received, a reconnect that read the cursor before that), and
+   * neither may apply a commit twice. Local subscribers hear about every change that results.
    */
   async apply(peer: number, update: { commits?: ReplicatedCommit[]; copied?: { table: string; records: CopiedRecord[] }; cursors?: Map<number, number>; copy?: CopyProgress | null }): Promise<ChangeEntry[]> {
     const env = this.#env;
     const changes = await env.transaction(() => {
       const applied: ChangeEntry[] = [];
+      const stored = this.cursors(peer);
+      const appliedTo = (origin: number): number => (update.cursors?.has(origin) ? (stored.get(origin) ?? -1) : -1);
       for (const commit of update.commits ?? []) {
-        env.asOneCommit(commit.entries.length, () => {
-          for (const entry of commit.entries) {
+        const entries = commit.entries.filter((entry) => commit.seq > appliedTo(entry.origin));
+        env.asOneCommit(entries.length, () => {
+          for (const entry of entries) {
             const change = this.#applyEntry(entry);
             if (change !== undefined) applied.push(change);
           }
@@ -181,7 +198,7 @@ export class DatabaseReplica {
           }
         }
       }
-      for (const [origin, seq] of update.cursors ?? []) env.meta.putSync(['replication', 'cursor', peer, origin], seq);
+      for (const [origin, seq] of update.cursors ?? []) if (seq > (stored.get(origin) ?? -1)) env.meta.putSync(['replication', 'cursor', peer, origin], seq);
       if (update.copy === null) env.meta.removeSync(['replication', 'copy', peer]);
       else if (update.copy !== undefined) env.meta.putSync(['replication', 'copy', peer], update.copy);
       return applied;

@@ -1,0 +1,86 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultReplicationTuning, type ReplicationOptions } from '../../../framework/src/replication/index.js';
+import { LogSender } from '../../../framework/src/replication/log-sender.js';
+import type { Message } from '../../../framework/src/replication/messages.js';
+import { Table } from '../../../framework/src/storage/stored-table.js';
+import { silentLogger } from '../../../framework/src/util/index.js';
+import { attr, mustTable, tableDef, tempStorage, type TempStorage } from '../storage/helpers.js';
+
+const defs = [tableDef('Item', [attr('name', 'String')], { keyType: 'Int' })];
+const options: ReplicationOptions = { ...defaultReplicationTuning, hostname: 'a', secret: 's', routes: [], databases: '*', batchBytes: 1, maxUnconfirmed: 100, copyBatchRecords: 100 };
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('LogSender', () => {
+  const temps: TempStorage[] = [];
+  after(async () => {
+    for (const temp of temps) await temp.cleanup();
+  });
+
+  test('when retention prunes the log past a peer that is behind, the peer gets a full copy, not a gap', async () => {
+    let clock = 1_000;
+    const temp = await tempStorage({ nodeId: 1, now: () => clock });
+    temps.push(temp);
+    await temp.storage.applySchema(defs);
+    const items = mustTable(temp.storage, 'Item');
+    for (let id = 1; id <= 5; id++) await items.put(id, { name: `n${id}` });
+    const replica = temp.storage.replica('data')!;
+    const sent: Message[] = [];
+    let full = true;
+    const link = {
+      // The first message fills the link's buffer: the sender waits for it to drain.
+      send: (message: Message): boolean => {
+        sent.push(message);
+        const wasFull = full;
+        full = false;
+        return !wasFull;
+      },
+      now: () => clock,
+    };
+    const sender = new LogSender(replica, link, options, silentLogger, 'b');
+    const running = sender.run({ origins: [1], cursor: 2 });
+    await turn();
+    assert.deepEqual(sent.map((message) => message.t === 'commits' && message.commits.map((commit) => commit.seq)), [[3]]);
+
+    clock = 2_000;
+    await items.put(6, { name: 'n6' });
+    clock = 3_000;
+    await items.put(7, { name: 'n7' });
+    assert.equal(await temp.storage.pruneLog(2_500), 6);
+    sender.drained();
+    await turn();
+    sender.stop();
+    await running;
+
+    const after = sent.slice(1);
+    const copied = after.findIndex((message) => message.t === 'copied');
+    assert.ok(copied >= 0, `a full copy follows the gap, got ${after.map((message) => message.t).join(', ')}`);
+    assert.ok(after.slice(0, copied).every((message) => message.t === 'copy'), 'no log entries were sent across the gap');
+    assert.equal((after[copied] as Message & { t: 'copied' }).start, 7);
+    const ids = after.flatMap((message) => (message.t === 'copy' ? message.records.map((record) => record.id) : []));
+    assert.deepEqual(ids, [1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  test('a full copy that starts while a write is committing includes that write or streams it after', async () => {
+    const temp = await tempStorage({ nodeId: 1 });
+    temps.push(temp);
+    await temp.storage.applySchema(defs);
+    const items = mustTable(temp.storage, 'Item');
+    assert.ok(items instanceof Table);
+    assert.equal(items.get(1), undefined);
+    const sent: Message[] = [];
+    const sender = new LogSender(temp.storage.replica('data')!, { send: (message) => sent.push(message) > 0, now: () => 0 }, options, silentLogger, 'b');
+    let running: Promise<void> | undefined;
+    // The put's commit has taken its log sequence but is not readable yet when the copy starts.
+    const writing = items.put(1, { name: 'committing' });
+    const starting = items.stores.env.transaction(() => queueMicrotask(() => (running = sender.run({ origins: [1] }))));
+    await writing;
+    await starting;
+    for (let i = 0; i < 5; i++) await turn();
+    sender.stop();
+    await running;
+    const copied = sent.flatMap((message) => (message.t === 'copy' ? message.records.map((record) => record.id) : []));
+    const streamed = sent.flatMap((message) => (message.t === 'commits' ? message.commits.map((commit) => commit.seq) : []));
+    assert.ok(copied.includes(1) || streamed.includes(1), `the write is in the copy or the stream: ${JSON.stringify(sent.map((message) => message.t))}`);
+  });
+});
