@@ -13,6 +13,8 @@ interface Held {
   value: Record<string, unknown> | undefined;
   version: number | undefined;
   state: RecordState;
+  /** The record's increments since each counter was last set: [attribute, version, origin, delta]. */
+  increments: unknown[];
 }
 
 const notBefore = (a: Stamp, b: Stamp): boolean => !isAfter(b, a);
@@ -29,14 +31,15 @@ function holdings(node: SimNode, name: string): Map<number, Held> {
   for (const id of [...ids].sort((a, b) => a - b)) {
     const entry = records.getEntry(id);
     const state = recordStateOf(table.stores, id, entry, node.nodeId);
-    held.set(id, { value: entry?.value, version: entry?.version, state });
+    const increments = [...table.stores.increments.getRange({ start: [id], end: [id + 1] })].map(({ key, value }) => [...key.slice(1), value]);
+    held.set(id, { value: entry?.value, version: entry?.version, state, increments });
   }
   return held;
 }
 
 function describeHeld(held: Held | undefined): string {
   if (held === undefined) return 'nothing';
-  return `${show(held.value)} v${held.version} state ${show(encodeVersions(held.state.versions))}`;
+  return `${show(held.value)} v${held.version} state ${show(encodeVersions(held.state.versions))} increments ${show(held.increments)}`;
 }
 
 /** 1. Every node holds the same records, versions and merge states. */
@@ -50,7 +53,7 @@ function sameEverywhere(nodes: readonly SimNode[], problems: string[]): void {
         const a = reference.get(id);
         const b = held.get(id);
         const same = a !== undefined && b !== undefined && isDeepStrictEqual(a.value, b.value) && a.version === b.version
-          && isDeepStrictEqual(encodeVersions(a.state.versions), encodeVersions(b.state.versions));
+          && isDeepStrictEqual(encodeVersions(a.state.versions), encodeVersions(b.state.versions)) && isDeepStrictEqual(a.increments, b.increments);
         if (!same) problems.push(`${name} ${id} differs: ${first!.name} has ${describeHeld(a)}, ${node.name} has ${describeHeld(b)}`);
       }
     }

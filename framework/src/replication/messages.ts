@@ -30,7 +30,7 @@ export type Message =
 
 export type DataMessage = Extract<Message, { n: number; t: 'commits' | 'copy' | 'copied' }>;
 
-const packr = new Packr({ useRecords: false, useBigIntExtension: true } as ConstructorParameters<typeof Packr>[0]);
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, useBigIntExtension: true } as ConstructorParameters<typeof Packr>[0]);
 
 export function encodeMessage(message: Message): Uint8Array {
   return packr.pack(message);

@@ -24,13 +24,14 @@ export interface LinkEvents {
 
 /** Time as replication sees it: real timers in production, a simulated clock in tests. */
 export interface Timers {
+  /** Milliseconds on a clock that only moves forward (heartbeats measure intervals, not dates). */
   now(): number;
   setTimeout(action: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 export const realTimers: Timers = {
-  now: () => Date.now(),
+  now: () => performance.now(),
   setTimeout: (action, ms) => setTimeout(action, ms).unref(),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

@@ -56,7 +56,7 @@ export class DatabaseEnv {
     this.name = name;
     this.root = open({ path: join(dataDir, name), maxDbs: 2000, noSync: writeAsync });
     this.meta = this.root.openDB<unknown, MetaKey>('meta', {});
-    this.log = this.root.openDB<LogRecord, number>('log', { useBigIntExtension: true } as DatabaseOptions);
+    this.log = this.root.openDB<LogRecord, number>('log', { useBigIntExtension: true, useRecords: false } as DatabaseOptions);
     this.logBytes = this.root.openDB<Buffer, number>('log', { encoding: 'binary' });
     const highWater = this.meta.get(HLC_KEY);
     this.clock = new HybridLogicalClock(typeof highWater === 'number' ? highWater : 0, now);

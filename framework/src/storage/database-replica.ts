@@ -1,6 +1,6 @@
 import { Unpackr } from 'msgpackr';
 import type { DatabaseEnv, LogRecord } from './database-env.js';
-import { recordStateOf } from './record-writer.js';
+import { incrementsOf, recordStateOf } from './record-writer.js';
 import type { Table } from './stored-table.js';
 import type { ChangeEntry, Key } from './types.js';
 import { decodeVersions, writesOf, type VersionedWrite } from './version-state.js';
@@ -37,7 +37,7 @@ export type CopyPhase = 'records' | 'tombstones' | 'pending';
 
 const PHASES: readonly CopyPhase[] = ['records', 'tombstones', 'pending'];
 
-const logDecoder = new Unpackr({ useBigIntExtension: true } as ConstructorParameters<typeof Unpackr>[0]);
+const logDecoder = new Unpackr({ useBigIntExtension: true, mapsAsObjects: true } as ConstructorParameters<typeof Unpackr>[0]);
 
 export function decodeLogEntry(bytes: Uint8Array): LogRecord {
   return logDecoder.unpack(bytes) as LogRecord;
@@ -147,7 +147,7 @@ export class DatabaseReplica {
       scanned++;
       const state = recordStateOf(stored.stores, id, old, this.#host.nodeId);
       const expiresAt = old === undefined ? undefined : expires.get(id);
-      copied.push({ id, writes: writesOf(state), ...(expiresAt !== undefined && { expiresAt }) });
+      copied.push({ id, writes: writesOf(state, incrementsOf(stored.stores, id)), ...(expiresAt !== undefined && { expiresAt }) });
     };
     if (phase === 'records') {
       for (const { key, value, version } of records.getRange({ ...range, versions: true })) add(key, { value, version });
@@ -158,7 +158,7 @@ export class DatabaseReplica {
         last = key;
         scanned++;
         const state = decodeVersions(value);
-        if (state.deleted && state.base[0] === 0 && !records.doesExist(key)) copied.push({ id: key, writes: writesOf({ value: undefined, versions: state }) });
+        if (state.deleted && state.base[0] === 0 && !records.doesExist(key)) copied.push({ id: key, writes: writesOf({ value: undefined, version: 0, versions: state }, incrementsOf(stored.stores, key)) });
       }
     }
     if (scanned === limit) return { records: copied, next: { phase, ...(last !== undefined && { after: last }) } };

@@ -5,7 +5,7 @@ import type { IndexHandle } from './index-handle.js';
 import { indexKeys, type IndexKey } from './index-keys.js';
 import { ownValue } from './keys.js';
 import type { ChangeEntry, Key } from './types.js';
-import { baseState, decodeVersions, encodeVersions, isPlainState, newestVersion, type RecordState, type Stamp, type StoredVersions, type VersionedWrite } from './version-state.js';
+import { baseState, decodeVersions, encodeVersions, isPlainState, newestVersion, type Increment, type IncrementLog, type RecordState, type Stamp, type StoredVersions, type VersionedWrite, type VersionState } from './version-state.js';
 import type { Value } from './write-op.js';
 
 /** Expiry time → ids (dupSort), so eviction reads only what has expired. */
@@ -25,7 +25,11 @@ export interface TableStores {
   expiry: ExpiryIndex;
   /** Id → how its writes merge (version state), kept only when more than a local base is needed. */
   versions: Database<StoredVersions, Key>;
+  /** [id, attribute, version, origin] → delta: the increments of counters since they were last set. */
+  increments: Database<number, IncrementKey>;
 }
+
+export type IncrementKey = [Key, string, number, number] | [Key, string];
 
 /** What a merged write needs to be stored: where, by which node, and how the table indexes it. */
 export interface WriteContext {
@@ -41,15 +45,43 @@ const NO_KEYS: IndexKey[] = [];
 /** The state of a record id as stored; a record or tombstone without a state entry is a local base. */
 export function recordStateOf(stores: TableStores, id: Key, old: { value: Value; version?: number } | undefined, nodeId: number): RecordState {
   const stored = stores.versions.get(id);
-  if (stored !== undefined) return { value: old?.value, versions: decodeVersions(stored) };
-  if (old !== undefined) return { value: old.value, versions: baseState([old.version ?? 0, nodeId], false) };
-  const deletedAt = stores.tombstones.get(id);
-  return { value: undefined, versions: baseState(deletedAt === undefined ? [0, 0] : [deletedAt, nodeId], true) };
+  if (stored !== undefined) {
+    const versions = decodeVersions(stored);
+    return { value: old?.value, version: old?.version ?? pendingVersion(stores, id, versions), versions };
+  }
+  if (old !== undefined) return { value: old.value, version: old.version ?? 0, versions: baseState([old.version ?? 0, nodeId], false) };
+  const deletedAt = stores.tombstones.get(id) ?? 0;
+  return { value: undefined, version: deletedAt, versions: baseState(deletedAt === 0 ? [0, 0] : [deletedAt, nodeId], true) };
+}
+
+/** The newest version merged into a record that does not exist (so has no version of its own). */
+function pendingVersion(stores: TableStores, id: Key, versions: VersionState): number {
+  const increments = incrementsOf(stores, id);
+  let newest = newestVersion(versions);
+  for (const name of versions.counted) newest = Math.max(newest, increments.since(name, [0, 0]).at(-1)?.stamp[0] ?? 0);
+  return newest;
+}
+
+/** The increments of one record, in its table's increments DBI (inside a write transaction when it changes them). */
+export function incrementsOf(stores: TableStores, id: Key): IncrementLog {
+  const { increments } = stores;
+  // Keys sort by attribute, then stamp; `${attribute}\u0000` sorts after every key of the attribute.
+  const end = (attribute: string): IncrementKey => [id, `${attribute}\u0000`];
+  return {
+    since: (attribute, [version, origin]) => [
+      ...increments.getRange({ start: [id, attribute, version, origin], end: end(attribute) }).map(({ key, value }): Increment => ({ stamp: [key[2]!, key[3]!] as Stamp, delta: value })),
+    ],
+    has: (attribute, [version, origin]) => increments.doesExist([id, attribute, version, origin]),
+    add: (attribute, { stamp, delta }) => increments.putSync([id, attribute, stamp[0], stamp[1]], delta),
+    dropBefore: (attribute, [version, origin]) => {
+      for (const key of increments.getKeys({ start: [id, attribute], end: [id, attribute, version, origin] })) increments.removeSync(key);
+    },
+  };
 }
 
 /** The version a new local write of the record gets: above everything its state holds. */
 export function nextLocalStamp(env: DatabaseEnv, state: RecordState, nodeId: number): Stamp {
-  return [env.nextVersion(newestVersion(state.versions)), nodeId];
+  return [env.nextVersion(state.version), nodeId];
 }
 
 /**
@@ -57,25 +89,24 @@ export function nextLocalStamp(env: DatabaseEnv, state: RecordState, nodeId: num
  * index entries) and appends its log entry. `write` is what was merged, logged as it is so that
  * peers merge the same write.
  */
-export function storeMerged(context: WriteContext, key: Key, before: Value | undefined, after: RecordState, write: VersionedWrite, expiresAt: number | undefined): ChangeEntry {
+export function storeMerged(context: WriteContext, key: Key, before: RecordState, after: RecordState, write: VersionedWrite, expiresAt: number | undefined): ChangeEntry {
   const { stores, def, nodeId, now } = context;
   const { records, tombstones, versions } = stores;
   const value = after.value;
   if (value !== undefined) {
-    records.putSync(key, value, newestVersion(after.versions));
-    if (tombstones.doesExist(key)) tombstones.removeSync(key);
+    records.putSync(key, value, after.version);
+    if (before.value === undefined && tombstones.doesExist(key)) tombstones.removeSync(key);
     setExpiry(stores, key, expiresAt ?? (def.expiration === undefined ? undefined : now + def.expiration * 1000));
   } else {
-    if (before !== undefined) records.removeSync(key);
+    if (before.value !== undefined) records.removeSync(key);
     if (after.versions.base[0] > 0) tombstones.putSync(key, after.versions.base[0]);
     setExpiry(stores, key, undefined);
   }
-  if (isPlainState(after.versions) && after.versions.base[1] === nodeId) {
-    if (versions.doesExist(key)) versions.removeSync(key);
-  } else {
-    versions.putSync(key, encodeVersions(after.versions));
+  if (after.versions !== before.versions) {
+    if (!isLocalBase(after.versions, nodeId)) versions.putSync(key, encodeVersions(after.versions));
+    else if (!isLocalBase(before.versions, nodeId)) versions.removeSync(key);
   }
-  updateIndexes(context.indexes, key, before, value);
+  updateIndexes(context.indexes, key, before.value, value);
   const [version, origin] = write.stamp;
   const log: LogRecord = { op: value === undefined ? 'delete' : 'put', table: def.name, id: key, version, origin, at: now };
   if (value !== undefined) log.value = value;
@@ -89,6 +120,11 @@ export function storeMerged(context: WriteContext, key: Key, before: Value | und
   const change: ChangeEntry = { seq, database: stores.env.name, table: def.name, op: log.op, id: key, version, origin };
   if (value !== undefined) change.value = value;
   return change;
+}
+
+/** A state that needs no entry: a base written by this node and nothing since. */
+function isLocalBase(versions: VersionState, nodeId: number): boolean {
+  return isPlainState(versions) && (versions.base[1] === nodeId || versions.base[0] === 0);
 }
 
 /** Inside a write transaction: the record's expiry, kept in both the id map and the time index. */

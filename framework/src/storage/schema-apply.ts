@@ -2,7 +2,7 @@ import type { Database } from 'lmdb';
 import type { TableDef } from '../schema/index.js';
 import type { DatabaseEnv, MetaKey } from './database-env.js';
 import { IndexHandle, type IndexState } from './index-handle.js';
-import type { ExpiryIndex, TableStores } from './record-writer.js';
+import type { ExpiryIndex, IncrementKey, TableStores } from './record-writer.js';
 import type { StoredVersions } from './version-state.js';
 import { Table, type TableHost } from './stored-table.js';
 import type { Key, SchemaChanges } from './types.js';
@@ -130,6 +130,7 @@ function applyTable(
     expires: env.openPlain<number>(`${def.table}/#expires`),
     expiry: env.openIndex(`${def.table}/#expiry`) as unknown as ExpiryIndex,
     versions: env.openPlain<StoredVersions>(`${def.table}/#versions`),
+    increments: env.openPlain<number>(`${def.table}/#increments`) as unknown as Database<number, IncrementKey>,
   };
   let table = host.known.get(def.name);
   const previous = table?.indexHandles ?? [];

@@ -5,7 +5,7 @@ import type { AttributeDef, TableDef } from '../schema/index.js';
 import { recordCount } from './database-env.js';
 import type { IndexHandle } from './index-handle.js';
 import { coerceKeyFor, isKeyOf, keyKind, ownValue, timestampValue, type KeyKind } from './keys.js';
-import { nextLocalStamp, recordStateOf, setExpiry, storeMerged, updateIndexes, type TableStores, type WriteContext } from './record-writer.js';
+import { incrementsOf, nextLocalStamp, recordStateOf, setExpiry, storeMerged, updateIndexes, type TableStores, type WriteContext } from './record-writer.js';
 import { mergeWrite, type VersionedWrite } from './version-state.js';
 import { ReadyIndex } from './table-index.js';
 import type { ChangeEntry, IndexRange, IndexStatus, Key, RecordEntry, ScanOptions, StoredTable, TableIndex, WriteOptions } from './types.js';
@@ -192,8 +192,8 @@ export class Table implements StoredTable, WriteTarget {
     else if (write.patch === undefined) versioned = { op: 'put', stamp, value: this.#stampTimes(write.value, write.old?.value, context.now, false) };
     else versioned = { op: 'patch', stamp, ...write.patch, set: this.#stampTimes({ ...write.patch.set }, write.old?.value, context.now, true) };
     // A local write is newer than everything the record holds, so it always merges.
-    const merged = mergeWrite(state, versioned, this.#def.primaryKey, write.key)!;
-    return storeMerged(context, write.key, write.old?.value, merged, versioned, write.kind === 'write' ? write.expiresAt : undefined);
+    const merged = mergeWrite(state, versioned, incrementsOf(this.#stores, write.key), this.#def.primaryKey, write.key)!;
+    return storeMerged(context, write.key, state, merged, versioned, write.kind === 'write' ? write.expiresAt : undefined);
   }
 
   /**
@@ -204,8 +204,8 @@ export class Table implements StoredTable, WriteTarget {
     const old = this.#stores.records.getEntry(id);
     const state = recordStateOf(this.#stores, id, old, this.#host.nodeId);
     this.#stores.env.observeVersion(write.stamp[0]);
-    const merged = mergeWrite(state, write, this.#def.primaryKey, id);
-    return merged && storeMerged(this.#writeContext(), id, old?.value, merged, write, expiresAt);
+    const merged = mergeWrite(state, write, incrementsOf(this.#stores, id), this.#def.primaryKey, id);
+    return merged && storeMerged(this.#writeContext(), id, state, merged, write, expiresAt);
   }
 
   #writeContext(): WriteContext {

@@ -29,7 +29,15 @@ export class Transaction implements PendingSource, SnapshotSource {
   // Allocated on first use: most transactions (a GET's) only ever read one record.
   #pendingMap: Map<Table, Map<string, Pending>> | undefined;
   #messageList: Array<{ table: Table; op: WriteOp }> | undefined;
-  /** The version of each record when this transaction first read it. */
+  /**
+   * The version of each record when this transaction first read it. The first record read is kept
+   * in fields of its own: most transactions (a GET's) read one record, and a map with a string key
+   * per read was a tenth of such a request.
+   */
+  #firstReadTable: Table | undefined;
+  #firstReadId: Key | undefined;
+  #firstReadVersion = 0;
+  /** The other records read, by `table name:keyId`. */
   #read: Map<string, number> | undefined;
   /** `pendingRows` per table, until the next write changes them. */
   #rowsMap: Map<Table, ReadonlyMap<string, PendingRow>> | undefined;
@@ -68,11 +76,27 @@ export class Transaction implements PendingSource, SnapshotSource {
   get(table: StoredTable, id: Key): RecordEntry | undefined {
     const stored = asTable(table);
     const entry = this.hasWrites ? this.view(stored).get(id) : stored.get(id, this.snapshot(stored));
-    const key = keyId(id);
-    const readKey = `${stored.name}:${key}`;
-    const reads = (this.#read ??= new Map());
-    if (!reads.has(readKey)) reads.set(readKey, this.#pendingMap?.get(stored)?.has(key) ? stored.versionOf(id) : (entry?.version ?? 0));
+    if (this.#firstReadTable === undefined) {
+      this.#firstReadTable = stored;
+      this.#firstReadId = id;
+      this.#firstReadVersion = this.#versionRead(stored, id, entry);
+    } else if (this.#firstReadTable !== stored || this.#firstReadId !== id) {
+      const readKey = `${stored.name}:${keyId(id)}`;
+      const reads = (this.#read ??= new Map());
+      if (!reads.has(readKey)) reads.set(readKey, this.#versionRead(stored, id, entry));
+    }
     return entry;
+  }
+
+  /** What a read saw, for the conflict check: a record this transaction has written counts at its stored version. */
+  #versionRead(table: Table, id: Key, entry: RecordEntry | undefined): number {
+    return this.#pendingMap?.get(table)?.has(keyId(id)) ? table.versionOf(id) : (entry?.version ?? 0);
+  }
+
+  /** The version a record had when this transaction first read it; undefined if it was not read. */
+  #readVersion(table: Table, key: string): number | undefined {
+    if (this.#firstReadTable === table && keyId(this.#firstReadId!) === key) return this.#firstReadVersion;
+    return this.#read?.get(`${table.name}:${key}`);
   }
 
   put(table: StoredTable, id: Key, record: unknown, options?: WriteOptions): Value {
@@ -193,7 +217,7 @@ export class Transaction implements PendingSource, SnapshotSource {
       for (const [table, pending] of this.#pendingMap ?? []) {
         const writes = mapOf(byDatabase, table.stores.env, () => []);
         for (const [key, { op, commutes }] of pending) {
-          const read = commutes || op.kind === 'create' ? undefined : this.#read?.get(`${table.name}:${key}`);
+          const read = commutes || op.kind === 'create' ? undefined : this.#readVersion(table, key);
           writes.push(read === undefined ? { table, op } : { table, op, expectedVersion: read });
         }
       }
@@ -215,7 +239,8 @@ export class Transaction implements PendingSource, SnapshotSource {
   }
 
   #releaseSnapshots(): void {
-    for (const snapshot of this.#snapshotMap?.values() ?? []) snapshot.done();
+    if (this.#snapshotMap === undefined) return;
+    for (const snapshot of this.#snapshotMap.values()) snapshot.done();
     this.#snapshotMap = undefined;
     this.#firstEnv = undefined;
     this.#firstSnapshot = undefined;

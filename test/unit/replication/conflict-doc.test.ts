@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { baseState, mergeWrite, type RecordState, type VersionedWrite } from '../../../framework/src/storage/version-state.js';
+import { MemoryIncrements } from '../storage/memory-increments.js';
 
 const doc = readFileSync(new URL('../../../docs/replication.md', import.meta.url), 'utf8');
 
@@ -35,8 +36,9 @@ test('docs/replication.md: every conflict example gives its result in every arri
   for (const { row, writes, result } of rows) {
     assert.ok(writes.length >= 2, `the writes of ${row} were read`);
     for (const order of permutations(writes)) {
-      const start: RecordState = { value: undefined, versions: baseState([0, 0], true) };
-      const merged = order.reduce((state, write) => mergeWrite(state, write, 'id', 1) ?? state, start);
+      const start: RecordState = { value: undefined, version: 0, versions: baseState([0, 0], true) };
+      const increments = new MemoryIncrements();
+      const merged = order.reduce((state, write) => mergeWrite(state, write, increments, 'id', 1) ?? state, start);
       const value = merged.value === undefined ? undefined : Object.fromEntries(Object.entries(merged.value).filter(([key]) => key !== 'id'));
       assert.deepEqual(value, result, `${row} in the order ${JSON.stringify(order)}`);
     }

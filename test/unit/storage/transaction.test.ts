@@ -130,4 +130,38 @@ describe('Transaction', () => {
     assert.equal(items.get('z'), undefined);
     assert.throws(() => txn.put(items, 'z', {}), /already been committed or aborted/);
   });
+
+  test('every record read counts for the conflict check, at the version of its first read, in any table', async () => {
+    const items = mustTable(t.storage, 'Item');
+    const serial = mustTable(t.storage, 'Serial');
+    const conflict = (error: unknown): boolean => isLodeError(error) && error.code === 'WRITE_CONFLICT';
+
+    const secondRead = new Transaction();
+    secondRead.get(items, 'a');
+    secondRead.get(items, 'c');
+    secondRead.put(items, 'c', { kind: 'x', price: 1 });
+    await items.patch('c', { price: 33 });
+    await assert.rejects(secondRead.commit(), conflict, 'a record read after the first one');
+
+    const reread = new Transaction({ lazySnapshot: true });
+    reread.get(items, 'e');
+    await items.patch('e', { price: 52 });
+    assert.equal(reread.get(items, 'e')?.value.price, 52, 'not pinned: the second read sees the change');
+    reread.put(items, 'e', { kind: 'y', price: 1 });
+    await assert.rejects(reread.commit(), conflict, 'the first read of a record is the one that counts');
+
+    const otherTable = new Transaction();
+    otherTable.get(items, 'a');
+    otherTable.get(serial, 1);
+    otherTable.put(serial, 1, { name: 'mine' });
+    await serial.put(1, { name: 'theirs' });
+    await assert.rejects(otherTable.commit(), conflict, 'a record of another table');
+
+    const unread = new Transaction();
+    unread.get(items, 'a');
+    unread.put(items, 'c', { kind: 'x', price: 2 });
+    await items.patch('c', { price: 34 });
+    await unread.commit();
+    assert.equal(items.get('c')?.value.price, 2, 'a record written without being read is a blind write');
+  });
 });

@@ -1,15 +1,26 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseState, encodeVersions, mergeWrite, writesOf, type RecordState, type VersionedWrite } from '../../../framework/src/storage/version-state.js';
+import { MemoryIncrements } from './memory-increments.js';
 
-const EMPTY: RecordState = { value: undefined, versions: baseState([0, 0], true) };
-
-function mergeAll(writes: readonly VersionedWrite[], start: RecordState = EMPTY): RecordState {
-  return writes.reduce((state, write) => mergeWrite(state, write, 'id', 7) ?? state, start);
+/** A record's state on one node, with its increments. */
+interface Held {
+  state: RecordState;
+  increments: MemoryIncrements;
 }
 
-function snapshot(state: RecordState): unknown {
-  return { value: state.value, versions: encodeVersions(state.versions) };
+function mergeAll(writes: readonly VersionedWrite[], start?: Held): Held {
+  const held = start ?? { state: { value: undefined, version: 0, versions: baseState([0, 0], true) }, increments: new MemoryIncrements() };
+  for (const write of writes) held.state = mergeWrite(held.state, write, held.increments, 'id', 7) ?? held.state;
+  return held;
+}
+
+function snapshot({ state, increments }: Held): unknown {
+  return { value: state.value, version: state.version, versions: encodeVersions(state.versions), increments: increments.snapshot() };
+}
+
+function valueOf(writes: readonly VersionedWrite[]): Record<string, unknown> | undefined {
+  return mergeAll(writes).state.value;
 }
 
 /** Mulberry32: small, seeded, good enough to shuffle. */
@@ -36,7 +47,8 @@ function randomWrites(next: () => number, count: number): VersionedWrite[] {
     const attribute = ['a', 'b', 'n'][Math.floor(next() * 3)]!;
     if (kind < 0.25) writes.push({ op: 'put', stamp, value: { id: 7, a: `put${i}`, n: i } });
     else if (kind < 0.35) writes.push({ op: 'delete', stamp });
-    else if (kind < 0.6) writes.push({ op: 'patch', stamp, set: { [attribute]: `set${i}` } });
+    else if (kind < 0.55) writes.push({ op: 'patch', stamp, set: { [attribute]: `set${i}` } });
+    else if (kind < 0.62) writes.push({ op: 'patch', stamp, set: { n: i }, add: { n: 10 } });
     else writes.push({ op: 'patch', stamp, set: {}, add: { n: 1 + Math.floor(next() * 5) }, upsert: next() < 0.5 });
   }
   return writes;
@@ -63,7 +75,8 @@ describe('version state: merging writes in any order', () => {
         assert.deepEqual(snapshot(merged), expected, `seed ${seed}, order ${JSON.stringify(order)}`);
         // A node that got some of the writes, then a full copy of another node's state, agrees too.
         const split = Math.floor(next() * order.length);
-        const copied = mergeAll(writesOf(mergeAll(order.slice(split))), mergeAll(order.slice(0, split)));
+        const source = mergeAll(order.slice(split));
+        const copied = mergeAll(writesOf(source.state, source.increments), mergeAll(order.slice(0, split)));
         assert.deepEqual(snapshot(copied), expected, `seed ${seed}: copy after ${split} of ${JSON.stringify(order)}`);
       }
     }
@@ -75,7 +88,7 @@ describe('version state: merging writes in any order', () => {
     const patchB: VersionedWrite = { op: 'patch', stamp: [15, 3], set: { b: 'b1' } };
     const inOrder = mergeAll([put, patchB, patchA]);
     const late = mergeAll([put, patchA, patchB]);
-    assert.deepEqual(late.value, { id: 7, a: 'a2', b: 'b1' });
+    assert.deepEqual(late.state.value, { id: 7, a: 'a2', b: 'b1' });
     assert.deepEqual(snapshot(late), snapshot(inOrder));
   });
 
@@ -83,38 +96,38 @@ describe('version state: merging writes in any order', () => {
     const put: VersionedWrite = { op: 'put', stamp: [10, 1], value: { id: 7, a: 'A', b: 'B' } };
     const patch: VersionedWrite = { op: 'patch', stamp: [30, 2], set: { a: 'patched' } };
     const latePut: VersionedWrite = { op: 'put', stamp: [20, 3], value: { id: 7, a: 'new', b: 'new' } };
-    assert.deepEqual(mergeAll([put, patch, latePut]).value, { id: 7, a: 'patched', b: 'new' });
+    assert.deepEqual(valueOf([put, patch, latePut]), { id: 7, a: 'patched', b: 'new' });
   });
 
   test('a delete beats an older put that arrives after it, and loses to a newer one', () => {
     const put: VersionedWrite = { op: 'put', stamp: [10, 1], value: { id: 7, a: 'A' } };
     const del: VersionedWrite = { op: 'delete', stamp: [20, 2] };
-    assert.equal(mergeAll([del, put]).value, undefined);
+    assert.equal(valueOf([del, put]), undefined);
     const newer: VersionedWrite = { op: 'put', stamp: [30, 1], value: { id: 7, a: 'again' } };
-    assert.deepEqual(mergeAll([newer, del, put]).value, { id: 7, a: 'again' });
+    assert.deepEqual(valueOf([newer, del, put]), { id: 7, a: 'again' });
   });
 
   test('equal versions are ordered by origin node', () => {
     const fromOne: VersionedWrite = { op: 'put', stamp: [10, 1], value: { id: 7, a: 'one' } };
     const fromTwo: VersionedWrite = { op: 'put', stamp: [10, 2], value: { id: 7, a: 'two' } };
-    assert.deepEqual(mergeAll([fromTwo, fromOne]).value, { id: 7, a: 'two' });
-    assert.deepEqual(mergeAll([fromOne, fromTwo]).value, { id: 7, a: 'two' });
+    assert.deepEqual(valueOf([fromTwo, fromOne]), { id: 7, a: 'two' });
+    assert.deepEqual(valueOf([fromOne, fromTwo]), { id: 7, a: 'two' });
   });
 
   test('increments from every node count once, and a set keeps only the increments after it', () => {
     const increments: VersionedWrite[] = [1, 2, 3, 4].map((origin) => ({ op: 'patch', stamp: [10 + origin, origin], set: {}, add: { n: origin }, upsert: true }));
     const summed = mergeAll([...increments, ...increments]);
-    assert.deepEqual(summed.value, { id: 7, n: 10 });
+    assert.deepEqual(summed.state.value, { id: 7, n: 10 });
     const set: VersionedWrite = { op: 'patch', stamp: [12, 9], set: { n: 100 } };
     // Increments at 13 and 14 (3 + 4) came after the set; 11 and 12 were overwritten by it.
-    assert.equal(mergeAll([...increments, set]).value?.n, 107);
-    assert.equal(mergeAll([set, ...increments]).value?.n, 107);
+    assert.equal(valueOf([...increments, set])?.n, 107);
+    assert.equal(valueOf([set, ...increments])?.n, 107);
   });
 
   test('an increment may create the record, even after an older delete; a plain patch may not', () => {
     const del: VersionedWrite = { op: 'delete', stamp: [5, 1] };
-    assert.equal(mergeAll([del, { op: 'patch', stamp: [9, 2], set: { a: 'x' } }]).value, undefined);
-    assert.deepEqual(mergeAll([del, { op: 'patch', stamp: [9, 2], set: {}, add: { n: 2 }, upsert: true }]).value, { id: 7, n: 2 });
-    assert.equal(mergeAll([{ op: 'patch', stamp: [3, 2], set: {}, add: { n: 2 }, upsert: true }, del]).value, undefined);
+    assert.equal(valueOf([del, { op: 'patch', stamp: [9, 2], set: { a: 'x' } }]), undefined);
+    assert.deepEqual(valueOf([del, { op: 'patch', stamp: [9, 2], set: {}, add: { n: 2 }, upsert: true }]), { id: 7, n: 2 });
+    assert.equal(valueOf([{ op: 'patch', stamp: [3, 2], set: {}, add: { n: 2 }, upsert: true }, del]), undefined);
   });
 });
