@@ -26,7 +26,10 @@ export class AccessPolicy {
   }
 
   isSuperUser(user: User | undefined): boolean {
-    return user !== undefined && user.roles.some((name) => this.#roles.get(name)?.superUser === true);
+    if (user === undefined) return false;
+    // A loop rather than `some`: this runs twice per request, and a closure per call showed in profiles.
+    for (const name of user.roles) if (this.#roles.get(name)?.superUser === true) return true;
+    return false;
   }
 
   /**

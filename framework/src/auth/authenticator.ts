@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { LodeError } from '../errors/index.js';
 import type { SystemStore } from '../storage/index.js';
 import type { User } from './access.js';
@@ -47,7 +46,7 @@ const CHALLENGE = 'Basic realm="lode", Bearer';
 
 /**
  * Turns a request's credentials into a user: `Authorization: Basic` (checked against the scrypt hash,
- * then cached briefly under a digest of the header), `Authorization: Bearer <access token>`, a
+ * then cached briefly under the header), `Authorization: Bearer <access token>`, a
  * session cookie when sessions are on, or, in dev mode, a loopback address. Repeated failed logins
  * for one name from one address back off.
  */
@@ -58,6 +57,8 @@ export class Authenticator {
   /** Cookie sessions; undefined unless `enableSessions`. */
   readonly sessions: SessionStore | undefined;
   readonly #cache = new Map<string, { user: User; until: number }>();
+  /** Basic checks under way, by address and header: requests that arrive meanwhile wait for the same one. */
+  readonly #checking = new Map<string, Promise<User>>();
   readonly #failures = new Map<string, { count: number; until: number }>();
 
   private constructor(users: UserDirectory, tokens: TokenSigner, options: AuthOptions, sessions: SessionStore | undefined) {
@@ -84,18 +85,19 @@ export class Authenticator {
       // The peer address is read only when it matters: it costs more than the rest of a small request.
       return this.options.authorizeLocal && (this.options.loopbackOnly === true || isLoopback(ip())) ? LOCAL_SUPER_USER : undefined;
     }
+    // Only Basic headers whose password was checked are cached, under the exact header: a digest of
+    // it (as before) cost as much as the rest of the request, and only the same bytes can hit.
+    const cached = this.#cache.get(authorization);
+    if (cached !== undefined && cached.until > Date.now()) return cached.user;
     const space = authorization.indexOf(' ');
     const scheme = authorization.slice(0, space).toLowerCase();
     const credentials = authorization.slice(space + 1).trim();
     if (scheme === 'bearer') return this.#bearer(credentials);
     if (scheme !== 'basic') throw new LodeError('UNAUTHORIZED', 'Authorization must be Basic or Bearer');
-    const key = createHash('sha256').update(credentials).digest('base64');
-    const cached = this.#cache.get(key);
-    if (cached && cached.until > Date.now()) return cached.user;
     const decoded = Buffer.from(credentials, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) throw new LodeError('UNAUTHORIZED', 'Basic credentials must be base64 of username:password');
-    return this.#basic(key, decoded.slice(0, colon), decoded.slice(colon + 1), ip());
+    return this.#basic(authorization, decoded.slice(0, colon), decoded.slice(colon + 1), ip());
   }
 
   /** `POST /login`: tokens for a username and password (Harper's `create_authentication_tokens`). */
@@ -165,11 +167,24 @@ export class Authenticator {
     return user;
   }
 
-  async #basic(key: string, username: string, password: string, ip: string): Promise<User> {
-    const user = await this.#check(username, password, ip);
-    if (this.#cache.size >= CACHE_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!);
-    this.#cache.set(key, { user, until: Date.now() + CACHE_MS });
-    return user;
+  /**
+   * Checks Basic credentials once however many requests carry them at the same time: when the
+   * cached login expires, every open connection of a client asks at once, and each scrypt takes
+   * a thread-pool thread for tens of milliseconds.
+   */
+  #basic(header: string, username: string, password: string, ip: string): Promise<User> {
+    const key = `${ip}\n${header}`;
+    const running = this.#checking.get(key);
+    if (running !== undefined) return running;
+    const check = this.#check(username, password, ip).then((user) => {
+      if (this.#cache.size >= CACHE_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!);
+      this.#cache.set(header, { user, until: Date.now() + CACHE_MS });
+      return user;
+    });
+    this.#checking.set(key, check);
+    const settled = (): void => void this.#checking.delete(key);
+    check.then(settled, settled);
+    return check;
   }
 
   async #check(username: string, password: string, ip: string): Promise<User> {

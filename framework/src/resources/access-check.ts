@@ -28,7 +28,8 @@ export function actionOf(method: string): TableAction {
   }
 }
 
-function deny(user: User | undefined, what: string): LodeError {
+function deny(user: User | undefined, action: TableAction, table: { name: string } | undefined): LodeError {
+  const what = `${action} ${table ? table.name : 'this resource'}`;
   if (user === undefined) return new LodeError('UNAUTHORIZED', `Log in to ${what}`, { headers: { 'WWW-Authenticate': 'Basic realm="lode", Bearer' } });
   return new LodeError('FORBIDDEN', `${user.username} may not ${what}`);
 }
@@ -48,20 +49,19 @@ export function checkAccess(
 ): void | Promise<void> {
   const user = context.user as User | undefined;
   const table = (resource as { table?: { def?: { database: string; name: string } } }).table?.def;
-  const what = `${action} ${table ? table.name : 'this resource'}`;
   const hook = (resource as unknown as Record<string, unknown>)[HOOKS[action]];
   if (typeof hook === 'function') {
     const allowed = (hook as AccessHook).call(resource, user, target, context);
     if (allowed instanceof Promise) {
       return allowed.then((ok) => {
-        if (!ok) throw deny(user, what);
+        if (!ok) throw deny(user, action, table);
       });
     }
-    if (!allowed) throw deny(user, what);
+    if (!allowed) throw deny(user, action, table);
     return;
   }
   const allowed = table ? policy.allows(user, table.database, table.name, action) : policy.isSuperUser(user);
-  if (!allowed) throw deny(user, what);
+  if (!allowed) throw deny(user, action, table);
   const rights = table && policy.attributeRights(user, table.database, table.name);
   if (rights) target.attributeRights = rights;
 }

@@ -2,6 +2,8 @@ import { LodeError } from '../errors/index.js';
 
 /** `decodeURIComponent` that answers 400 instead of throwing a URIError on bad percent-encoding. */
 export function decodePath(encoded: string): string {
+  // Most paths have nothing to decode, and `decodeURIComponent` is a runtime call even then.
+  if (!encoded.includes('%')) return encoded;
   try {
     return decodeURIComponent(encoded);
   } catch {
@@ -94,10 +96,6 @@ export function parseRoute(declared: string, base: string): RouteParse {
   return { ok: true, pattern };
 }
 
-function decodeSegment(raw: string): string {
-  return raw.includes('%') ? decodePath(raw) : raw;
-}
-
 /** Whether URL segments (still percent-encoded) match `segments`: `:name` needs a non-empty one, `*` takes zero or more. */
 export function matchesSegments(segments: readonly RouteSegment[], parts: readonly string[]): boolean {
   for (let index = 0; index < segments.length; index++) {
@@ -105,7 +103,7 @@ export function matchesSegments(segments: readonly RouteSegment[], parts: readon
     if (segment.kind === 'rest') return true;
     const part = parts[index];
     if (part === undefined || part === '') return false;
-    if (segment.kind === 'literal' && decodeSegment(part) !== segment.value) return false;
+    if (segment.kind === 'literal' && decodePath(part) !== segment.value) return false;
   }
   return parts.length === segments.length;
 }

@@ -31,14 +31,15 @@ function resetContext(context: RequestContext): void {
 }
 
 /**
- * Runs one unit of work (`run` is called under the context) and commits the transaction it opened:
- * the result is returned only after the commit, a throw aborts it, and a write conflict runs the
- * work again. Stays synchronous when nothing was written, so plain reads answer without a promise.
+ * Runs one unit of work, `fn.apply(self, args)` under the context (spelled out so a request needs
+ * no closure), and commits the transaction it opened: the result is returned only after the
+ * commit, a throw aborts it, and a write conflict runs the work again. Stays synchronous when
+ * nothing was written, so plain reads answer without a promise.
  */
-export function runInTransaction(contexts: ContextStore, context: RequestContext, run: () => unknown, attempt = 1): unknown {
+export function runInTransaction(contexts: ContextStore, context: RequestContext, fn: (...args: unknown[]) => unknown, self: unknown, args: unknown[], attempt = 1): unknown {
   let result: unknown;
   try {
-    result = contexts.run(context, run);
+    result = contexts.call(context, fn, self, args);
   } catch (error) {
     context.transaction?.abort();
     throw error;
@@ -47,17 +48,17 @@ export function runInTransaction(contexts: ContextStore, context: RequestContext
     // The work goes on in later turns: its reads from here on need a snapshot of their own.
     context.transaction?.pin();
     return Promise.resolve(result).then(
-      (value) => settle(contexts, context, value, run, attempt),
+      (value) => settle(contexts, context, value, fn, self, args, attempt),
       (error: unknown) => {
         context.transaction?.abort();
         throw error;
       },
     );
   }
-  return settle(contexts, context, result, run, attempt);
+  return settle(contexts, context, result, fn, self, args, attempt);
 }
 
-function settle(contexts: ContextStore, context: RequestContext, value: unknown, run: () => unknown, attempt: number): unknown {
+function settle(contexts: ContextStore, context: RequestContext, value: unknown, fn: (...args: unknown[]) => unknown, self: unknown, args: unknown[], attempt: number): unknown {
   const transaction = context.transaction;
   if (transaction === undefined || !transaction.isOpen) return value;
   if (!transaction.hasWrites) {
@@ -71,7 +72,7 @@ function settle(contexts: ContextStore, context: RequestContext, value: unknown,
       resetContext(context);
       // Spread the retries of writers that collided, so they do not collide again in lockstep.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt));
-      return runInTransaction(contexts, context, run, attempt + 1);
+      return runInTransaction(contexts, context, fn, self, args, attempt + 1);
     },
   );
 }
@@ -119,5 +120,5 @@ export function runTransaction<T>(contexts: ContextStore, contextOrBody: Request
   const open = transactionOf(outer);
   if (open !== undefined) return Promise.resolve(contexts.run(outer!, () => body(open)));
   const context = new WorkContext(outer);
-  return Promise.resolve(runInTransaction(contexts, context, () => body(transactionOf(context)!))) as Promise<T>;
+  return Promise.resolve(runInTransaction(contexts, context, () => body(transactionOf(context)!), undefined, [])) as Promise<T>;
 }

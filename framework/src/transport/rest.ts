@@ -24,7 +24,21 @@ import { admit } from './admission.js';
 import { endSession, startSession } from './auth-endpoints.js';
 
 const bodyMethods = new Set(['PUT', 'PATCH', 'POST']);
-const knownMethods = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+/**
+ * The resource method each HTTP method calls. Constant names, rather than the lower-cased method:
+ * looking a fresh string up on the resource class costs a string-table search per request.
+ */
+const handlerNames = new Map([
+  ['GET', 'get'],
+  ['HEAD', 'get'],
+  ['PUT', 'put'],
+  ['PATCH', 'patch'],
+  ['POST', 'post'],
+  ['DELETE', 'delete'],
+  ['OPTIONS', 'options'],
+  ['TRACE', 'trace'],
+  ['CONNECT', 'connect'],
+]);
 
 export function methodHasBody(method: string): boolean {
   return bodyMethods.has(method);
@@ -173,9 +187,9 @@ export function handleRest(request: RestRequest): Promise<void> | void {
   const { exchange, routes, match } = request;
   const resource = match.mounted.resource;
   const method = exchange.method;
-  if (!knownMethods.has(method)) throw new LodeError('METHOD_NOT_IMPLEMENTED', `HTTP method ${method} is not implemented`);
+  const handlerName = handlerNames.get(method);
+  if (handlerName === undefined) throw new LodeError('METHOD_NOT_IMPLEMENTED', `HTTP method ${method} is not implemented`);
   if (method === 'OPTIONS') return exchange.send(204, { Allow: allowedMethods(resource).join(', ') });
-  const handlerName = method === 'HEAD' ? 'get' : method.toLowerCase();
   const handler = (resource as Record<string, unknown>)[handlerName];
   if (typeof handler !== 'function') {
     throw new LodeError('METHOD_NOT_ALLOWED', `${match.mounted.path} does not support ${method}`, {
@@ -201,7 +215,7 @@ function invoke(request: RestRequest, context: HttpRequestContext, handler: unkn
   const resource = match.mounted.resource;
   const data = body === undefined ? undefined : codecForContentType(exchange.headers.get('content-type')).decode(body);
   const args = handlerName === 'get' || handlerName === 'delete' ? [target, context] : [target, data, context];
-  const result = runInTransaction(routes.contexts, context, () => Reflect.apply(handler as (...a: unknown[]) => unknown, resource, args));
+  const result = runInTransaction(routes.contexts, context, handler as (...a: unknown[]) => unknown, resource, args);
   if (isPromiseLike(result)) {
     return Promise.resolve(result).then((value) => (exchange.done ? undefined : respond(request, context, value, target, attribute)));
   }

@@ -9,10 +9,26 @@ const formatsBySuffix = new Map<string, ResponseFormat>([
   ['csv', csvFormat],
 ]);
 
+const DOT = 0x2e;
+const SLASH = 0x2f;
+
+/**
+ * The last dot of the last path segment, or -1. A loop rather than two `lastIndexOf` calls: those
+ * go through the runtime, and every request asks this twice.
+ */
+function lastSegmentDot(rest: string): number {
+  for (let i = rest.length - 1; i >= 0; i--) {
+    const char = rest.charCodeAt(i);
+    if (char === DOT) return i;
+    if (char === SLASH) return -1;
+  }
+  return -1;
+}
+
 /** The dot that starts a suffix of the last path segment, or -1 (a segment that starts with a dot has none). */
 function suffixDot(rest: string): number {
-  const dot = rest.lastIndexOf('.');
-  return dot > rest.lastIndexOf('/') + 1 ? dot : -1;
+  const dot = lastSegmentDot(rest);
+  return dot > 0 && rest.charCodeAt(dot - 1) !== SLASH ? dot : -1;
 }
 
 /**
@@ -20,8 +36,8 @@ function suffixDot(rest: string): number {
  * `%2E` keeps a dot literal): `/12.csv` → `/12` as CSV, `/.cbor` → the collection `/` as CBOR.
  */
 export function formatSuffix(rest: string): { rest: string; format: ResponseFormat } | undefined {
-  const dot = rest.lastIndexOf('.');
-  if (dot === -1 || dot < rest.lastIndexOf('/')) return undefined;
+  const dot = lastSegmentDot(rest);
+  if (dot === -1) return undefined;
   const format = formatsBySuffix.get(rest.slice(dot + 1));
   return format === undefined ? undefined : { rest: rest.slice(0, dot), format };
 }

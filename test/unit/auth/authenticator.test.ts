@@ -109,6 +109,34 @@ describe('Authenticator', () => {
     assert.deepEqual(await checked, RITA);
   });
 
+  test('requests with the same Basic credentials at the same time share one password check, from one address', async () => {
+    const auth = await open();
+    const header = basic('rita', 'rita-password');
+    const verify = auth.users.verify.bind(auth.users);
+    let checks = 0;
+    auth.users.verify = (username, password) => {
+      checks++;
+      return verify(username, password);
+    };
+    const here = (): string => '10.0.0.1';
+    const together = [auth.authenticate(header, here), auth.authenticate(header, here), auth.authenticate(header, here)];
+    assert.ok(together.every((answer) => answer instanceof Promise));
+    assert.deepEqual(await Promise.all(together), [RITA, RITA, RITA]);
+    assert.equal(checks, 1, 'one scrypt for three requests');
+    auth.forget();
+    const elsewhere = [auth.authenticate(header, here), auth.authenticate(header, () => '10.0.0.2')];
+    assert.deepEqual(await Promise.all(elsewhere), [RITA, RITA]);
+    assert.equal(checks, 3, 'another address is checked on its own (failures back off per address)');
+
+    const wrong = basic('rita', 'wrong-password');
+    const refused = await Promise.all([failure(() => auth.authenticate(wrong, here)), failure(() => auth.authenticate(wrong, here))]);
+    assert.deepEqual(refused.map((error) => error?.code), ['UNAUTHORIZED', 'UNAUTHORIZED'], 'a shared failed check fails every request waiting on it');
+    const retried = auth.authenticate(wrong, here);
+    assert.ok(retried instanceof Promise, 'a finished check is not reused');
+    assert.equal((await failure(() => retried))?.code, 'UNAUTHORIZED');
+    assert.equal(checks, 5);
+  });
+
   test('a failed Basic login is never cached', async () => {
     const auth = await open();
     const ip = (): string => '10.0.0.1';

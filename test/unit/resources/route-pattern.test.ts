@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isLodeError } from '../../../framework/src/errors/index.js';
 import { Resource, ResourceRegistry, type MountedResource, type RoutePattern } from '../../../framework/src/resources/index.js';
-import { bindRoute, compareRoutes, matchesSegments, parseRoute, routeOf } from '../../../framework/src/resources/route-pattern.js';
+import { bindRoute, compareRoutes, decodePath, matchesSegments, parseRoute, routeOf } from '../../../framework/src/resources/route-pattern.js';
 import { parseTarget } from '../../../framework/src/transport/rest.js';
 
 function pattern(declared: string, base = ''): RoutePattern {
@@ -107,6 +107,12 @@ describe('matching and binding', () => {
   test('bad percent-encoding in a parameter is a 400', () => {
     assert.throws(() => bindRoute(pattern('/x/:id').segments, '/x/%E0%A4%A'), (error: unknown) => isLodeError(error) && error.status === 400);
   });
+});
+
+test('decodePath: percent-escapes decoded, anything else as it is, bad escapes a 400', () => {
+  for (const plain of ['', 'Item', 'item-5', 'a b+c', 'ü/é', '\ud800']) assert.equal(decodePath(plain), plain, plain);
+  assert.equal(decodePath('my%20items%2F%C3%BC'), 'my items/ü');
+  for (const bad of ['%', '%E0%A4%A', '%zz', 'a%C3']) assert.throws(() => decodePath(bad), (error: unknown) => isLodeError(error) && error.status === 400, bad);
 });
 
 test('compareRoutes: more literals first, then no catch-all, then the earlier literal, then the source', () => {

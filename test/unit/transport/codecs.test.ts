@@ -52,5 +52,12 @@ describe('encodeJson', () => {
   test('bigints become numbers (or strings past 2^53) and bytes base64', () => {
     assert.equal(encodeJson({ n: 5n, big: 2n ** 60n }), `{"n":5,"big":"${2n ** 60n}"}`);
     assert.equal(encodeJson({ b: Buffer.from('hi') }), '{"b":"aGk="}');
+    assert.equal(encodeJson({ empty: Buffer.alloc(0), nested: [{ b: Buffer.from([1]) }] }), '{"empty":"","nested":[{"b":"AQ=="}]}');
+    assert.equal(encodeJson(Buffer.from('hi')), '"aGk="');
+  });
+
+  test('text that only looks like a serialized Buffer stays as it is', () => {
+    const text = 'Buffer","data":[1]';
+    assert.equal(encodeJson({ text, also: '{"type":"Buffer","data":[1]}' }), JSON.stringify({ text, also: '{"type":"Buffer","data":[1]}' }));
   });
 });

@@ -67,6 +67,7 @@ describe('URL suffixes', () => {
     assert.deepEqual(formatSuffix('/.csv'), { rest: '/', format: csvFormat });
     assert.deepEqual(formatSuffix('/x/.csv'), { rest: '/x/', format: csvFormat });
     assert.deepEqual(formatSuffix('/1.name.json'), { rest: '/1.name', format: jsonCodec });
+    assert.deepEqual(formatSuffix('12.json'), { rest: '12', format: jsonCodec }, 'a remainder without a slash');
     for (const rest of ['', '/', '/12', '/v1.2', '/12.JSON', '/12.xml', '/a.csv/b', '/12%2Ecsv']) assert.equal(formatSuffix(rest), undefined, rest);
   });
 
@@ -78,7 +79,8 @@ describe('URL suffixes', () => {
     assert.equal(attributeSuffix('/12.name', attributes), 'name');
     assert.equal(attributeSuffix('/a.b.name', attributes), 'name');
     assert.equal(attributeSuffix('/a/12.id', attributes), 'id');
-    for (const rest of ['/12.nickname', '/.name', '/12', '/12.name/', '/12.name/x', '']) assert.equal(attributeSuffix(rest, attributes), undefined, rest);
+    assert.equal(attributeSuffix('12.name', attributes), 'name');
+    for (const rest of ['/12.nickname', '/.name', '.name', '/12', '/12.name/', '/12.name/x', '/a.name/12', '']) assert.equal(attributeSuffix(rest, attributes), undefined, rest);
     assert.equal(attributeSuffix('/12.name', undefined), undefined);
   });
 });
