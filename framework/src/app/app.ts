@@ -6,6 +6,7 @@ import { evictExpired } from './eviction.js';
 import { formatDiagnostic, type Diagnostic } from '../schema/index.js';
 import { RealtimeHub } from '../realtime/index.js';
 import { AccessPolicy, isLoopback, parseRoles, type Authenticator } from '../auth/index.js';
+import { Replicator } from '../replication/index.js';
 import { Storage, SystemStore } from '../storage/index.js';
 import { HttpServer, StaticFiles } from '../transport/index.js';
 import { consoleLogger, type Logger } from '../util/index.js';
@@ -13,6 +14,9 @@ import { loadConfig, type AppConfig } from './config.js';
 import { buildRoot, removeStaleBuilds } from './build-dirs.js';
 import { buildGeneration, type Generation, type ResourceChecker } from './generation.js';
 import { openAuthenticator } from './security.js';
+import { webSocketConnect } from './replication-client.js';
+import { replicationSettings, type ReplicationOverrides, type ReplicationSettings } from './replication-config.js';
+import { ReplicationServer } from './replication-server.js';
 
 export interface AppOptions {
   /** The app folder (schema, resources, config.yaml, web/). */
@@ -28,6 +32,10 @@ export interface AppOptions {
   /** Loopback requests run as the super user (dev mode, tests); overrides `authentication.authorizeLocal`. */
   authorizeLocal?: boolean;
   checkResources?: ResourceChecker;
+  /** The command line's replication flags: each replaces config.yaml's and the environment's value. */
+  replication?: ReplicationOverrides;
+  /** Where `LODE_*` variables are read (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export type ReloadResult = { ok: true; generation: number; ms: number; diagnostics: Diagnostic[] } | { ok: false; ms: number; diagnostics: Diagnostic[] };
@@ -74,6 +82,8 @@ export class App {
   #reloading: Promise<ReloadResult> | undefined;
   #closed = false;
   readonly #checkResources: ResourceChecker | undefined;
+  #replicator: Replicator | undefined;
+  #replicationServer: ReplicationServer | undefined;
 
   private constructor(dir: string, storage: Storage, system: SystemStore, auth: Authenticator, config: AppConfig, options: AppOptions) {
     this.dir = dir;
@@ -113,13 +123,15 @@ export class App {
   static async start(options: AppOptions): Promise<App> {
     const dir = resolve(options.dir);
     const config = await loadConfig(dir);
+    // Before anything opens: replication switched on without a secret is refused outright.
+    const replication = replicationSettings(config.replication, options.replication, options.env);
     await removeStaleBuilds(dir);
     const dataDir = resolve(options.dataDir ?? join(dir, '.lode', 'data'));
     const storage = await Storage.open({ dataDir, ...config.storage });
     const system = new SystemStore(dataDir);
     const logger = options.logger ?? consoleLogger;
     const authentication = { ...config.authentication, authorizeLocal: options.authorizeLocal ?? config.authentication.authorizeLocal, loopbackOnly: isLoopback(options.host ?? '127.0.0.1') };
-    const auth = await openAuthenticator(system, authentication, logger).catch(async (error: unknown) => {
+    const auth = await openAuthenticator(system, authentication, logger, options.env).catch(async (error: unknown) => {
       await system.close();
       await storage.close();
       throw error;
@@ -130,6 +142,7 @@ export class App {
       printDiagnostics(app.logger, first.diagnostics);
       if (!first.ok && !options.serveOnLoadFailure) throw new AppLoadError(first.diagnostics);
       await app.server.listen();
+      if (replication !== undefined) await app.#startReplication(replication);
     } catch (error) {
       await app.close();
       throw error;
@@ -149,6 +162,33 @@ export class App {
     return this.#config;
   }
 
+  /** This node's replication, when config.yaml, the environment or the flags turn it on. */
+  get replication(): Replicator | undefined {
+    return this.#replicator;
+  }
+
+  /** The port peers connect to (undefined when this node only connects out, or does not replicate). */
+  get replicationPort(): number | undefined {
+    return this.#replicationServer?.port;
+  }
+
+  /**
+   * After the first generation, so that the tables exist: a peer that connected earlier would be
+   * refused for an unknown database. Replication settings are read at start; changing them needs a restart.
+   */
+  async #startReplication(settings: ReplicationSettings): Promise<void> {
+    const { options, port } = settings;
+    const replicator = (this.#replicator = new Replicator({ storage: this.storage, options, connect: webSocketConnect(this.logger), logger: this.logger }));
+    if (port !== undefined) {
+      this.#replicationServer = new ReplicationServer(replicator);
+      await this.#replicationServer.listen(this.host, port);
+    }
+    const routes = options.routes.length === 0 ? 'none' : options.routes.map((route) => route.url).join(', ');
+    const where = port === undefined ? 'connecting out only' : `on port ${this.#replicationServer!.port}`;
+    this.logger.info(`Replication: node ${options.hostname} (id ${this.storage.nodeId}) ${where}, routes ${routes}`);
+    replicator.refresh();
+  }
+
   /** `transaction(fn)` from outside the app's resource code (scripts, tests): see docs/transactions.md. */
   transaction<T>(body: TransactionBody<T>): Promise<T> {
     return runTransaction(this.contexts, body);
@@ -166,7 +206,11 @@ export class App {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
     try {
+      const previous = this.#config;
       this.#config = await loadConfig(this.dir);
+      if (JSON.stringify(previous.replication) !== JSON.stringify(this.#config.replication)) {
+        this.logger.warn('config.yaml: the replication settings changed; they apply after a restart');
+      }
       const result = await buildGeneration({
         appDir: this.dir,
         config: this.#config,
@@ -185,6 +229,8 @@ export class App {
       stopSources(this.#current.tables);
       this.#current = result.generation;
       followSources(this.#current.tables);
+      // New replicated tables and databases start replicating without a restart.
+      this.#replicator?.refresh();
       // New roles apply to open streams too, not only to the next request.
       this.server.recheckLiveConnections();
       return { ok: true, generation: result.generation.number, ms: elapsed(), diagnostics: result.generation.diagnostics };
@@ -227,6 +273,9 @@ export class App {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // First: peers stop sending before anything they write to closes.
+    await this.#replicator?.close();
+    this.#replicationServer?.close();
     clearInterval(this.#pruning);
     clearInterval(this.#evicting);
     clearInterval(this.#rechecking);

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { LodeError } from '../errors/index.js';
+import { durationOf, positive, section, type Raw } from './config-values.js';
+import { defaultReplicationConfig, replicationConfigOf, type ReplicationConfig } from './replication-config.js';
 
 /** An app's `config.yaml`, with Harper's keys. Without the file, the defaults below apply. */
 export interface AppConfig {
@@ -19,6 +21,8 @@ export interface AppConfig {
   roles: string;
   /** How long the change log keeps entries (replay, resume), in ms: Harper's `logging.auditRetention`. */
   logRetentionMs: number;
+  /** The `replication` section as written; off unless it has a `port` or `routes` (or the environment or flags add them). */
+  replication: ReplicationConfig;
 }
 
 export interface RealtimeConfig {
@@ -66,30 +70,6 @@ export const defaultStorage: StorageConfig = { writeAsync: false, flushIntervalM
 export const defaultRealtime: RealtimeConfig = { heartbeatMs: 15_000, maxBufferedBytes: 1024 * 1024, maxQueuedEvents: 10_000 };
 export const DEFAULT_LOG_RETENTION_MS = 3 * 24 * 60 * 60 * 1000;
 
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `3d`, `12h`, `90m`, `30s`, `500ms`, or a number of ms. */
-function durationOf(value: unknown, key: string): number {
-  const match = typeof value === 'number' ? [String(value), String(value), 'ms'] : typeof value === 'string' ? DURATION.exec(value.trim()) : null;
-  const ms = match ? Number(match[1]) * UNIT_MS[match[2] ?? 'ms']! : NaN;
-  if (!(ms > 0)) throw new LodeError('BAD_REQUEST', `config.yaml: ${key} must be a duration such as 3d, 12h, 30s or a number of milliseconds`);
-  return ms;
-}
-
-function positive(value: unknown, key: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!(typeof value === 'number' && Number.isInteger(value) && value > 0)) throw new LodeError('BAD_REQUEST', `config.yaml: ${key} must be a positive integer`);
-  return value;
-}
-
-function section(config: Raw, key: string): Raw {
-  const value = config[key];
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new LodeError('BAD_REQUEST', `config.yaml: ${key} must be a mapping of keys`);
-  return value as Raw;
-}
-
 function realtimeOf(config: Raw): RealtimeConfig {
   const realtime = section(config, 'realtime');
   return {
@@ -120,9 +100,8 @@ export const defaultConfig: AppConfig = {
   authentication: defaultAuthentication,
   roles: 'roles.yaml',
   logRetentionMs: DEFAULT_LOG_RETENTION_MS,
+  replication: defaultReplicationConfig,
 };
-
-type Raw = Record<string, unknown>;
 
 function globsOf(value: unknown, key: string): string[] {
   const files = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Raw).files : value;
@@ -167,6 +146,7 @@ export function parseConfig(text: string): AppConfig {
     authentication: authenticationOf(config),
     roles: config.roles === undefined ? 'roles.yaml' : (globsOf(config.roles, 'roles')[0] ?? 'roles.yaml'),
     logRetentionMs: section(config, 'logging').auditRetention === undefined ? DEFAULT_LOG_RETENTION_MS : durationOf(section(config, 'logging').auditRetention, 'logging.auditRetention'),
+    replication: replicationConfigOf(section(config, 'replication')),
   };
 }
 

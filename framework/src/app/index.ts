@@ -1,5 +1,6 @@
 export { App, AppLoadError, printDiagnostics, type AppOptions, type ReloadResult } from './app.js';
 export { loadConfig, parseConfig, defaultConfig, type AppConfig } from './config.js';
+export { replicationSettings, type ReplicationConfig, type ReplicationOverrides, type ReplicationSettings } from './replication-config.js';
 export type { Generation, ResourceChecker } from './generation.js';
 export { RuntimeLinks, type LodeRuntime } from './runtime-link.js';
 export { compileAppSchema, writeTypeDeclarations } from './app-files.js';

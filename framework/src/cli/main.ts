@@ -16,7 +16,7 @@ function version(): string {
 }
 
 async function serve(command: ServeCommand): Promise<void> {
-  const options = { dir: command.dir, port: command.port, host: command.host, dataDir: command.dataDir, ...(command.authorizeLocal && { authorizeLocal: true }) };
+  const options = { dir: command.dir, port: command.port, host: command.host, dataDir: command.dataDir, replication: command.replication, ...(command.authorizeLocal && { authorizeLocal: true }) };
   const running = command.command === 'dev' ? await DevServer.start(options) : await App.start(options);
   const app = running instanceof DevServer ? running.app : running;
   console.log(`Lode listening on ${app.url}${command.command === 'dev' ? ' (dev: watching for changes)' : ''}`);

@@ -10,9 +10,10 @@ test('commands, directory and flags', () => {
     host: '0.0.0.0',
     dataDir: '/tmp/d',
     authorizeLocal: false,
+    replication: {},
   });
-  assert.deepEqual(parseArgs(['run']), { command: 'run', dir: '.', port: 9926, host: '127.0.0.1', dataDir: undefined, authorizeLocal: false });
-  assert.deepEqual(parseArgs(['run', '--authorize-local']), { command: 'run', dir: '.', port: 9926, host: '127.0.0.1', dataDir: undefined, authorizeLocal: true });
+  assert.deepEqual(parseArgs(['run']), { command: 'run', dir: '.', port: 9926, host: '127.0.0.1', dataDir: undefined, authorizeLocal: false, replication: {} });
+  assert.deepEqual(parseArgs(['run', '--authorize-local']), { command: 'run', dir: '.', port: 9926, host: '127.0.0.1', dataDir: undefined, authorizeLocal: true, replication: {} });
   assert.equal(parseArgs(['types', 'x']).command, 'types');
   assert.equal(parseArgs([]).command, 'help');
   assert.equal(parseArgs(['run', '--help']).command, 'help');
@@ -69,8 +70,45 @@ test('user and role mistakes are usage errors that say what is wrong', () => {
   for (const [argv, message] of cases) assert.throws(() => parseArgs(argv), (error: unknown) => error instanceof UsageError && message.test(error.message), argv.join(' '));
 });
 
+test('replication flags on run and dev: port, node name, repeatable routes', () => {
+  const command = parseArgs(['run', 'app', '--replication-port', '9933', '--replication-hostname=node-a', '--route', 'ws://127.0.0.1:9934', '--route=wss://b.example:9933', '--route', 'ws://127.0.0.1:9934']);
+  assert.equal(command.command, 'run');
+  assert.deepEqual(command.command === 'run' && command.replication, { port: 9933, hostname: 'node-a', routes: ['ws://127.0.0.1:9934', 'wss://b.example:9933'] });
+  const dev = parseArgs(['dev', '--replication-port', '0']);
+  assert.deepEqual(dev.command === 'dev' && dev.replication, { port: 0 });
+  const cases: Array<[string[], RegExp]> = [
+    [['run', '--replication-port', '70000'], /--replication-port must be an integer from 0 to 65535/],
+    [['run', '--replication-port', ''], /--replication-port must be an integer/],
+    [['run', '--replication-port'], /--replication-port needs a value/],
+    [['run', '--replication-hostname', ' '], /--replication-hostname needs a name/],
+    [['run', '--route', '127.0.0.1:9934'], /--route 127\.0\.0\.1:9934: a peer is a URL such as ws:\/\//],
+    [['run', '--route', 'http://127.0.0.1:9934'], /a peer is a URL/],
+    [['types', '--route', 'ws://h:1'], /--route is not an option of lode types/],
+    [['types', '--replication-port', '1'], /--replication-port is not an option of lode types/],
+    [['user', 'list', '--replication-hostname', 'a'], /--replication-hostname is not an option of lode user list/],
+    [['role', 'list', '--route', 'ws://h:1'], /--route is not an option of lode role list/],
+  ];
+  for (const [argv, message] of cases) assert.throws(() => parseArgs(argv), (error: unknown) => error instanceof UsageError && message.test(error.message), argv.join(' '));
+});
+
 test('the usage text names every command and option the parser knows', () => {
-  for (const word of ['user add <name>', 'user list', 'user remove <name>', 'user passwd <name>', 'role list', '--role <role>', '--password-stdin', '--data <path>']) {
+  for (const word of [
+    'user add <name>',
+    'user list',
+    'user remove <name>',
+    'user passwd <name>',
+    'role list',
+    '--role <role>',
+    '--password-stdin',
+    '--data <path>',
+    '--replication-port <n>',
+    '--replication-hostname <name>',
+    '--route <url>',
+    'LODE_CLUSTER_SECRET',
+    'LODE_REPLICATION_PORT',
+    'LODE_REPLICATION_HOSTNAME',
+    'LODE_REPLICATION_ROUTES',
+  ]) {
     assert.ok(usage.includes(word), word);
   }
 });

@@ -1,0 +1,290 @@
+// `npm run bench:replication`: three `lode run` nodes replicating over loopback (full mesh), beside
+// a single node without replication in the same run.
+//  1. Write throughput: wrk -c100 POSTs ~400-byte records of eight attributes to node A, with
+//     random UUID ids (made by the server) and with sequential ids (in the body), alternating rounds
+//     on the single node and on A; after each round on A, the time until B and C hold its last write.
+//  2. Write on A → event on B: PUTs at 1,000/s to A (a writer process), a WebSocket subscriber on A
+//     and one on B; latency from the send time stamped in the record to the event's arrival.
+//  3. Catch-up: C stops, A takes 100,000 writes, C starts again; entries per second until C holds
+//     A's last write (A's log reaches C in commit order, so that write comes last).
+// Storage commits are durable (the default, not `storage.writeAsync`). Prints Markdown tables.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import WebSocket from 'ws';
+import { DURATION, ensureWrk, machine, median, ROUNDS, root, runWrk, type WrkResult } from './harness.js';
+
+const APP = 'test/bench/replication-app';
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
+const RATE = 1000;
+const LATENCY_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CATCH_UP_WRITES = Number(process.env.BENCH_CATCH_UP ?? 100_000);
+const SECRET = 'replication-bench-secret';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+const ms = (value: number): string => `${value.toFixed(2)} ms`;
+const seconds = (text: string): number => Number(/^(\d+)s$/.exec(text)?.[1] ?? 4);
+
+/** Eight attributes, about 400 bytes of JSON with an id. */
+function record(i: number): Record<string, unknown> {
+  return {
+    name: `Record ${i} of the replication benchmark`,
+    category: `category-${i % 50}`,
+    price: Math.round(i * 7.31) / 100,
+    quantity: i % 1000,
+    active: i % 2 === 0,
+    tags: ['bench', `t${i % 7}`, `group-${i % 13}`],
+    description: `A replicated benchmark record with a description long enough to make the whole record about four hundred bytes of JSON once it has an id: record ${i}.`,
+    updatedAt: '2026-11-23T12:00:00.000Z',
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+interface Node {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  args: string[];
+}
+
+/** Every server this run started and has not stopped: all are stopped at the end, whatever happens. */
+const running = new Set<Node>();
+
+/** A `lode run`; its output is kept, not printed (replication logs every link it opens), unless it fails to start. */
+async function startNode(name: string, args: string[]): Promise<Node> {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const read = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /Lode listening on (\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.on('exit', (code) => reject(new Error(`node ${name} exited with ${code}:\n${output}`)));
+  });
+  const node = { name, url, child, args };
+  running.add(node);
+  return node;
+}
+
+async function stopNode(node: Node): Promise<void> {
+  running.delete(node);
+  if (node.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => node.child.once('exit', resolve));
+  node.child.kill('SIGTERM');
+  await exited;
+}
+
+async function put(url: string, path: string, body: unknown): Promise<void> {
+  const res = await fetch(`${url}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await res.arrayBuffer();
+  if (res.status !== 204) throw new Error(`PUT ${path}: ${res.status}`);
+}
+
+/** Polls until `path` exists on `url`; returns when it did (ms on the performance clock). */
+async function whenPresent(url: string, path: string, timeoutMs = 300_000): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${url}${path}`);
+    await res.arrayBuffer();
+    if (res.status === 200) return performance.now();
+    if (performance.now() > deadline) throw new Error(`${path} never reached ${url}`);
+    await sleep(10);
+  }
+}
+
+async function count(url: string): Promise<number> {
+  const res = await fetch(`${url}/Record/?count()`);
+  return ((await res.json()) as { count: number }).count;
+}
+
+const body = (i: number): string => JSON.stringify(record(i)).replace(/'/g, "\\'");
+
+/** POST without an id: the server makes a random UUID (v4) for each record. */
+const randomScript = (): string => `local body = '${body(1)}'
+request = function() return wrk.format("POST", "/Record/", {["Content-Type"] = "application/json"}, body) end`;
+
+/** POST with ids that only grow, so each insert lands at the end of the B-tree. */
+const sequentialScript = (prefix: string): string => {
+  const rest = body(2).slice(1);
+  return `local i = 0
+local rest = '${rest}'
+request = function()
+  i = i + 1
+  return wrk.format("POST", "/Record/", {["Content-Type"] = "application/json"}, '{"id":"${prefix}' .. string.format("%010d", i) .. '",' .. rest)
+end`;
+};
+
+interface ThroughputRow {
+  scenario: string;
+  single: WrkResult;
+  replicated: WrkResult;
+  /** After the round on A, until B and C held its last write, ms (median over rounds). */
+  drainMs: number;
+}
+
+async function throughput(scratch: string, single: Node, nodes: Node[]): Promise<ThroughputRow[]> {
+  const [a, ...others] = nodes as [Node, ...Node[]];
+  const rows: ThroughputRow[] = [];
+  let prefixes = 0;
+  const scenarios = [
+    ['POST, random UUID ids', () => randomScript()],
+    ['POST, sequential ids', () => sequentialScript(`s${prefixes++}-`)],
+  ] as const;
+  for (const [index, [name, script]] of scenarios.entries()) {
+    const singleRuns: WrkResult[] = [];
+    const replicatedRuns: WrkResult[] = [];
+    const drains: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const file = join(scratch, `scenario-${index}-${round}.lua`);
+      await writeFile(file, script());
+      singleRuns.push(runWrk(single.url, file, CONNECTIONS));
+      await writeFile(file, script());
+      replicatedRuns.push(runWrk(a.url, file, CONNECTIONS));
+      const marker = `/Record/marker-${index}-${round}`;
+      const ended = performance.now();
+      await put(a.url, marker, record(0));
+      const arrivals = await Promise.all(others.map((node) => whenPresent(node.url, marker)));
+      drains.push(Math.max(...arrivals) - ended);
+    }
+    drains.sort((x, y) => x - y);
+    rows.push({ scenario: name, single: median(singleRuns), replicated: median(replicatedRuns), drainMs: drains[Math.floor(drains.length / 2)]! });
+  }
+  return rows;
+}
+
+/** Each stamped event's arrival (performance clock, epoch-based) by its stamp. */
+async function subscribe(url: string, into: Map<number, number>): Promise<WebSocket> {
+  const socket = new WebSocket(`${url.replace('http', 'ws')}/Item/?omitCurrent`);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('message', () => resolve());
+    socket.once('error', reject);
+  });
+  socket.on('message', (data) => {
+    const event = JSON.parse(String(data)) as { type: string; value?: { t?: number } };
+    if (event.type === 'put' && typeof event.value?.t === 'number') into.set(event.value.t, performance.timeOrigin + performance.now());
+  });
+  return socket;
+}
+
+/**
+ * The realtime benchmark's writer process: PUTs stamped with their send time, at RATE per second.
+ * Latency is arrival minus stamp on each subscriber; "B after A" is each event's arrival on B minus
+ * its arrival on A: what replication adds, whatever the HTTP writes cost.
+ */
+async function latency(a: Node, b: Node): Promise<string[]> {
+  const onA = new Map<number, number>();
+  const onB = new Map<number, number>();
+  const sockets = [await subscribe(a.url, onA), await subscribe(b.url, onB)];
+  await sleep(200);
+  const writer = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/bench/realtime-writer.ts', a.url, String(RATE), String(LATENCY_SECONDS)], { cwd: root });
+  const puts = JSON.parse(writer.stdout) as { p50: number; p99: number };
+  await sleep(1000);
+  for (const socket of sockets) socket.close();
+  const total = RATE * LATENCY_SECONDS;
+  const stats = (samples: number[]): string => {
+    const sorted = [...samples].sort((x, y) => x - y);
+    return `${ms(percentile(sorted, 50))} | ${ms(percentile(sorted, 99))}`;
+  };
+  const sinceStamp = (arrivals: Map<number, number>): number[] => [...arrivals].map(([stamp, at]) => at - stamp);
+  const bAfterA = [...onB].flatMap(([stamp, at]) => (onA.has(stamp) ? [at - onA.get(stamp)!] : []));
+  return [
+    `| subscriber on A (local) | ${onA.size}/${total} | ${stats(sinceStamp(onA))} | ${ms(puts.p50)} / ${ms(puts.p99)} |`,
+    `| subscriber on B (replicated) | ${onB.size}/${total} | ${stats(sinceStamp(onB))} | |`,
+    `| B after A (replication alone) | ${bAfterA.length}/${total} | ${stats(bAfterA)} | |`,
+  ];
+}
+
+/** CATCH_UP_WRITES PUTs to A, CONNECTIONS at a time. */
+async function load(url: string, prefix: string): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < CATCH_UP_WRITES) {
+      const i = next++;
+      await put(url, `/Record/${prefix}${String(i).padStart(10, '0')}`, record(i));
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+}
+
+async function catchUp(nodes: Node[]): Promise<string> {
+  const [a, b, c] = nodes as [Node, Node, Node];
+  await stopNode(c);
+  const loadStarted = performance.now();
+  await load(a.url, 'catch-up-');
+  await put(a.url, '/Record/catch-up-last', record(0));
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  await whenPresent(b.url, '/Record/catch-up-last');
+  const restarted = await startNode(c.name, c.args);
+  nodes[2] = restarted;
+  const listening = performance.now();
+  const caughtUp = await whenPresent(restarted.url, '/Record/catch-up-last');
+  const elapsed = (caughtUp - listening) / 1000;
+  const [onA, onC] = await Promise.all([count(a.url), count(restarted.url)]);
+  if (onA !== onC) throw new Error(`after catching up C holds ${onC} records and A ${onA}`);
+  return `| ${CATCH_UP_WRITES.toLocaleString('en')} | ${(CATCH_UP_WRITES / loadSeconds).toFixed(0)} writes/s | ${elapsed.toFixed(2)} s | ${((CATCH_UP_WRITES + 1) / elapsed).toFixed(0)} entries/s | ${onC} = ${onA} |`;
+}
+
+async function main(): Promise<void> {
+  ensureWrk();
+  const scratch = await mkdtemp(join(tmpdir(), 'lode-bench-replication-'));
+  try {
+    const single = await startNode('single', ['framework/bin/lode.js', 'run', APP, '--authorize-local', '--port', '0', '--data', join(scratch, 'single')]);
+    process.env.LODE_CLUSTER_SECRET = SECRET;
+    const names = ['a', 'b', 'c'];
+    const ports = await Promise.all(names.map(() => freePort()));
+    const nodes = await Promise.all(
+      names.map((name, index) => {
+        const routes = ports.filter((_, other) => other !== index).flatMap((port) => ['--route', `ws://127.0.0.1:${port}`]);
+        return startNode(name, ['framework/bin/lode.js', 'run', APP, '--authorize-local', '--port', '0', '--data', join(scratch, name), '--replication-port', String(ports[index]), '--replication-hostname', name, ...routes]);
+      }),
+    );
+    // Links up and the (empty) first copies done before measuring.
+    await put(nodes[0]!.url, '/Record/ready', record(0));
+    await Promise.all(nodes.slice(1).map((node) => whenPresent(node.url, '/Record/ready')));
+
+    console.log(machine());
+    console.log(`wrk -t1 -c${CONNECTIONS} -d${DURATION}, ${ROUNDS} alternating rounds (medians); records of ~${JSON.stringify({ id: '0'.repeat(36), ...record(5000) }).length} bytes; durable commits\n`);
+    const duration = seconds(DURATION);
+    const rows = await throughput(scratch, single, nodes);
+    console.log('| scenario | single node req/s | 3 nodes, on A req/s | ratio | single p50 / p99 | A p50 / p99 | B, C hold A\'s last write after | replicated end to end | errors (single; A) |');
+    console.log('|---|---:|---:|---:|---|---|---:|---:|---|');
+    for (const row of rows) {
+      const endToEnd = (row.replicated.rps * duration) / (duration + row.drainMs / 1000);
+      console.log(
+        `| ${row.scenario} | ${row.single.rps.toFixed(0)} | ${row.replicated.rps.toFixed(0)} | ${(row.replicated.rps / row.single.rps).toFixed(2)} | ${row.single.p50} / ${row.single.p99} | ${row.replicated.p50} / ${row.replicated.p99} | ${ms(row.drainMs)} | ${endToEnd.toFixed(0)} req/s (${(endToEnd / row.single.rps).toFixed(2)}×) | ${row.single.errors}; ${row.replicated.errors} |`,
+      );
+    }
+
+    console.log(`\nWrite on A → event, ${RATE} PUTs/s for ${LATENCY_SECONDS} s (WebSocket subscribers)\n`);
+    console.log('| subscriber | events | p50 | p99 | PUT p50 / p99 |');
+    console.log('|---|---:|---:|---:|---|');
+    for (const line of await latency(nodes[0]!, nodes[1]!)) console.log(line);
+
+    console.log(`\nCatch-up: C stopped while A took ${CATCH_UP_WRITES.toLocaleString('en')} writes, then restarted\n`);
+    console.log('| writes missed | A took them at | C caught up in | catch-up rate | records C = A |');
+    console.log('|---:|---:|---:|---:|---|');
+    console.log(await catchUp(nodes));
+  } finally {
+    await Promise.all([...running].map(stopNode));
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();
