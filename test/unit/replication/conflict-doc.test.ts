@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { parseConfig, replicationSettings } from '../../../framework/src/app/index.js';
 import { baseState, mergeWrite, type RecordState, type VersionedWrite } from '../../../framework/src/storage/version-state.js';
 import { MemoryIncrements } from '../storage/memory-increments.js';
 
@@ -43,4 +44,18 @@ test('docs/replication.md: every conflict example gives its result in every arri
       assert.deepEqual(value, result, `${row} in the order ${JSON.stringify(order)}`);
     }
   }
+});
+
+test('docs/replication.md: the config example parses to the replication it describes', () => {
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(yaml, 'the yaml example was found');
+  const settings = replicationSettings(parseConfig(yaml).replication, {}, {});
+  assert.ok(settings);
+  assert.equal(settings.port, 9933);
+  assert.equal(settings.options.hostname, 'node-a');
+  assert.equal(settings.options.secret, 'change-me');
+  assert.deepEqual(settings.options.routes, [{ url: 'ws://10.0.0.2:9933' }, { url: 'ws://10.0.0.3:9933', startTime: Date.parse('2026-01-01T00:00:00Z') }]);
+  assert.equal(settings.options.databases, '*');
+  const flags = /```sh\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+  for (const flag of ['--replication-port', '--replication-hostname', '--route', 'LODE_CLUSTER_SECRET']) assert.ok(flags.includes(flag), `${flag} is in the example`);
 });
