@@ -9,6 +9,8 @@ import { CloseCode, type LinkEvents, type PeerLink, type Timers } from './peer-l
 
 export type SessionRole = 'initiator' | 'acceptor';
 
+const DUPLICATE_REASON = 'already connected';
+
 /** What a session needs of its node. */
 export interface SessionHost {
   readonly nodeId: number;
@@ -138,7 +140,8 @@ export class PeerSession implements LinkEvents {
       case 'welcome':
         return this.#onWelcome(message);
       case 'refused':
-        this.#host.logger.warn(`Replication: ${this.link.remote} refused this node for ${this.#database}: ${message.reason}`);
+        // Both ends routing to each other is normal: the refused link is the one they agreed not to keep.
+        if (message.reason !== DUPLICATE_REASON) this.#host.logger.warn(`Replication: ${this.link.remote} refused this node for ${this.#database}: ${message.reason}`);
         return this.close(CloseCode.normal, 'refused');
       case 'ping':
         this.#send({ t: 'pong', at: message.at });
@@ -180,7 +183,7 @@ export class PeerSession implements LinkEvents {
     if (message.id === this.#host.nodeId) return this.#refuse(CloseCode.protocol, 'the peer has this node\'s id');
     this.#replica = this.#host.replica(message.database);
     if (this.#replica === undefined) return this.#refuse(CloseCode.unknownDatabase, `database ${message.database} is not replicated here`);
-    if (!this.#host.established(this)) return this.#refuse(CloseCode.duplicate, 'already connected');
+    if (!this.#host.established(this)) return this.#refuse(CloseCode.duplicate, DUPLICATE_REASON);
     this.#send({ t: 'welcome', proof: proofOf(secret, 'acceptor', message.nonce, message.database, this.#host.nodeId), since: this.#since() });
     this.#start(message.since);
   }

@@ -28,6 +28,8 @@ export interface LogRecord {
 export type MetaKey = string | (string | number)[];
 
 const HLC_KEY = 'hlc';
+/** The newest sequence retention has removed: sequences are never reused, even when the whole log was pruned. */
+const PRUNED_KEY = 'log-pruned-through';
 const STRUCTURES = Symbol.for('structures');
 
 /** Record DBIs: msgpack with shared structures; bigints beyond 64 bits survive through the extension. */
@@ -50,6 +52,7 @@ export class DatabaseEnv {
   readonly logBytes: Database<Buffer, number>;
   readonly clock: HybridLogicalClock;
   #lastSeq: number;
+  #prunedThrough: number;
   #commitStart: number | undefined;
 
   constructor(dataDir: string, name: string, now: () => number, writeAsync: boolean) {
@@ -60,8 +63,10 @@ export class DatabaseEnv {
     this.logBytes = this.root.openDB<Buffer, number>('log', { encoding: 'binary' });
     const highWater = this.meta.get(HLC_KEY);
     this.clock = new HybridLogicalClock(typeof highWater === 'number' ? highWater : 0, now);
-    let lastSeq = 0;
-    for (const key of this.log.getKeys({ reverse: true, limit: 1 })) lastSeq = key;
+    const pruned = this.meta.get(PRUNED_KEY);
+    this.#prunedThrough = typeof pruned === 'number' ? pruned : 0;
+    let lastSeq = this.#prunedThrough;
+    for (const key of this.log.getKeys({ reverse: true, limit: 1 })) lastSeq = Math.max(lastSeq, key);
     this.#lastSeq = lastSeq;
   }
 
@@ -119,10 +124,13 @@ export class DatabaseEnv {
     return this.#lastSeq;
   }
 
-  /** Sequence of the oldest entry retention has kept (`lastSeq + 1` when the log is empty). */
+  /**
+   * Sequence of the oldest entry retention has kept; with an empty log, the one after what
+   * retention removed (not after `lastSeq`, which counts commits still being written).
+   */
   get firstSeq(): number {
     for (const key of this.log.getKeys({ limit: 1 })) return key;
-    return this.#lastSeq + 1;
+    return this.#prunedThrough + 1;
   }
 
   /** The first sequence committed at or after `time`; entries are contiguous, so this is a binary search. */
@@ -145,7 +153,13 @@ export class DatabaseEnv {
       if (value.at >= time) break;
       doomed.push(key);
     }
-    if (doomed.length > 0) await this.transaction(() => doomed.forEach((key) => this.log.removeSync(key)));
+    if (doomed.length === 0) return 0;
+    const through = doomed.at(-1)!;
+    await this.transaction(() => {
+      doomed.forEach((key) => this.log.removeSync(key));
+      this.meta.putSync(PRUNED_KEY, through);
+    });
+    this.#prunedThrough = Math.max(this.#prunedThrough, through);
     return doomed.length;
   }
 

@@ -77,6 +77,7 @@ describe('Replicator over in-memory links', () => {
     assert.equal(a.replicator.status().length, 1);
     assert.equal(b.replicator.status().length, 1);
     assert.equal(a.replicator.status()[0]!.role === 'initiator', b.replicator.status()[0]!.role === 'acceptor');
+    assert.deepEqual([...a.warnings, ...b.warnings], [], 'the link not kept is not reported as a refusal');
     await stopNode(a);
     await stopNode(b);
   });
