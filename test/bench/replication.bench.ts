@@ -10,11 +10,11 @@
 // Storage commits are durable (the default, not `storage.writeAsync`). Prints Markdown tables.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
+import { freePort } from '../support/lode-cluster.js';
 import { DURATION, ensureWrk, machine, median, ROUNDS, root, runWrk, type WrkResult } from './harness.js';
 
 const APP = 'test/bench/replication-app';
@@ -41,17 +41,6 @@ function record(i: number): Record<string, unknown> {
     description: `A replicated benchmark record with a description long enough to make the whole record about four hundred bytes of JSON once it has an id: record ${i}.`,
     updatedAt: '2026-11-23T12:00:00.000Z',
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 interface Node {
