@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
 import { HybridLogicalClock } from '../util/index.js';
 import type { IndexDb } from './index-handle.js';
-import type { Key } from './types.js';
+import type { ChangeEntry, Key } from './types.js';
 
 /** A change-log row as stored in the `log` DBI (the key is the sequence number). */
 export interface LogRecord {
@@ -93,12 +93,12 @@ export class DatabaseEnv {
     return version;
   }
 
-  /** Inside a write transaction: appends to the change log and returns the entry's sequence number. */
-  appendLog(record: LogRecord): number {
+  /** Inside a write transaction: appends to the change log; the change as subscribers hear it. */
+  appendLog(record: LogRecord): ChangeEntry {
     const seq = ++this.#lastSeq;
     if (this.#commitStart !== undefined) record.txn = this.#commitStart;
     this.log.putSync(seq, record);
-    return seq;
+    return changeEntryOf(this.name, seq, record);
   }
 
   /** Inside a write transaction: marks the log entries `action` appends as one commit when there is more than one. */
@@ -173,6 +173,13 @@ export class DatabaseEnv {
   close(): Promise<void> {
     return this.root.close();
   }
+}
+
+/** A change-log row as subscribers see it. */
+export function changeEntryOf(database: string, seq: number, record: LogRecord): ChangeEntry {
+  const entry: ChangeEntry = { seq, database, table: record.table, op: record.op, id: record.id, version: record.version, origin: record.origin };
+  if (record.value !== undefined) entry.value = record.value;
+  return entry;
 }
 
 /** Entries of a record DBI, without the msgpack shared-structures row lmdb-js keeps in it. */

@@ -214,8 +214,7 @@ export class DatabaseReplica {
     if (entry.op === 'message') {
       const env = this.#env;
       env.observeVersion(entry.version);
-      const seq = env.appendLog({ op: 'message', table: entry.table, id: entry.id, version: entry.version, origin: entry.origin, at: this.#host.now(), value: entry.value });
-      return { seq, database: env.name, table: entry.table, op: 'message', id: entry.id, version: entry.version, origin: entry.origin, value: entry.value };
+      return env.appendLog({ op: 'message', table: entry.table, id: entry.id, version: entry.version, origin: entry.origin, at: this.#host.now(), value: entry.value });
     }
     let write: VersionedWrite;
     if (entry.op === 'delete') write = { op: 'delete', stamp };

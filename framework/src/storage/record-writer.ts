@@ -5,7 +5,7 @@ import type { IndexHandle } from './index-handle.js';
 import { indexKeys, type IndexKey } from './index-keys.js';
 import { ownValue } from './keys.js';
 import type { ChangeEntry, Key } from './types.js';
-import { baseState, decodeVersions, encodeVersions, isPlainState, newestVersion, type Increment, type IncrementLog, type RecordState, type Stamp, type StoredVersions, type VersionedWrite, type VersionState } from './version-state.js';
+import { baseState, decodeVersions, NO_STAMP, encodeVersions, isPlainState, newestVersion, type Increment, type IncrementLog, type RecordState, type Stamp, type StoredVersions, type VersionedWrite, type VersionState } from './version-state.js';
 import type { Value } from './write-op.js';
 
 /** Expiry time → ids (dupSort), so eviction reads only what has expired. */
@@ -51,14 +51,14 @@ export function recordStateOf(stores: TableStores, id: Key, old: { value: Value;
   }
   if (old !== undefined) return { value: old.value, version: old.version ?? 0, versions: baseState([old.version ?? 0, nodeId], false) };
   const deletedAt = stores.tombstones.get(id) ?? 0;
-  return { value: undefined, version: deletedAt, versions: baseState(deletedAt === 0 ? [0, 0] : [deletedAt, nodeId], true) };
+  return { value: undefined, version: deletedAt, versions: baseState(deletedAt === 0 ? NO_STAMP : [deletedAt, nodeId], true) };
 }
 
 /** The newest version merged into a record that does not exist (so has no version of its own). */
 function pendingVersion(stores: TableStores, id: Key, versions: VersionState): number {
   const increments = incrementsOf(stores, id);
   let newest = newestVersion(versions);
-  for (const name of versions.counted) newest = Math.max(newest, increments.since(name, [0, 0]).at(-1)?.stamp[0] ?? 0);
+  for (const name of versions.counted) newest = Math.max(newest, increments.since(name, NO_STAMP).at(-1)?.stamp[0] ?? 0);
   return newest;
 }
 
@@ -116,10 +116,7 @@ export function storeMerged(context: WriteContext, key: Key, before: RecordState
     if (write.upsert) log.upsert = true;
   }
   if (expiresAt !== undefined) log.expiresAt = expiresAt;
-  const seq = stores.env.appendLog(log);
-  const change: ChangeEntry = { seq, database: stores.env.name, table: def.name, op: log.op, id: key, version, origin };
-  if (value !== undefined) change.value = value;
-  return change;
+  return stores.env.appendLog(log);
 }
 
 /** A state that needs no entry: a base written by this node and nothing since. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LodeError } from '../errors/index.js';
 import type { TableDef } from '../schema/index.js';
 import { consoleLogger, type Logger } from '../util/index.js';
-import { DatabaseEnv, type LogRecord } from './database-env.js';
+import { changeEntryOf, DatabaseEnv } from './database-env.js';
 import { DatabaseReplica } from './database-replica.js';
 import { buildIndex } from './index-build.js';
 import { applySchema, type IndexStart, type SchemaHost } from './schema-apply.js';
@@ -14,12 +14,6 @@ import type { ChangeEntry, SchemaChanges, StorageOptions, StoredTable } from './
 const NODE_ID_FILE = 'node-id';
 const DEFAULT_FLUSH_INTERVAL_MS = 1000;
 const DATABASE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-
-function changeEntry(database: string, seq: number, record: LogRecord): ChangeEntry {
-  const entry: ChangeEntry = { seq, database, table: record.table, op: record.op, id: record.id, version: record.version, origin: record.origin };
-  if (record.value !== undefined) entry.value = record.value;
-  return entry;
-}
 
 /** Node id of a data directory: random, created on first use and kept in `<dataDir>/node-id`. */
 function loadNodeId(dataDir: string): number {
@@ -100,14 +94,14 @@ export class Storage {
   changes(database: string, afterSeq = 0): Iterable<ChangeEntry> {
     const env = this.#envs.get(database);
     if (!env) return [];
-    return env.log.getRange({ start: afterSeq, exclusiveStart: true }).map(({ key, value }) => changeEntry(database, key, value));
+    return env.log.getRange({ start: afterSeq, exclusiveStart: true }).map(({ key, value }) => changeEntryOf(database, key, value));
   }
 
   /** The change log of a database from `seq` (inclusive) back to its oldest entry, newest first. */
   changesBackwards(database: string, seq: number): Iterable<ChangeEntry> {
     const env = this.#envs.get(database);
     if (!env) return [];
-    return env.log.getRange({ start: seq, reverse: true }).map(({ key, value }) => changeEntry(database, key, value));
+    return env.log.getRange({ start: seq, reverse: true }).map(({ key, value }) => changeEntryOf(database, key, value));
   }
 
   /** What the change log of a database still holds: its oldest and newest sequence. */

@@ -181,8 +181,7 @@ export class Table implements StoredTable, WriteTarget {
     const origin = this.#host.nodeId;
     if (write.kind === 'message') {
       const version = env.nextVersion(0);
-      const seq = env.appendLog({ op: 'message', table: this.name, id: write.key, version, origin, at: this.#host.now(), value: write.message });
-      return { seq, database: env.name, table: this.name, op: 'message', id: write.key, version, origin, value: write.message };
+      return env.appendLog({ op: 'message', table: this.name, id: write.key, version, origin, at: this.#host.now(), value: write.message });
     }
     const context = this.#writeContext();
     const state = recordStateOf(this.#stores, write.key, write.old, origin);
