@@ -122,12 +122,16 @@ export class Storage {
     if (!env) return undefined;
     let replica = this.#replicas.get(env);
     if (!replica) {
-      const tablesOf = (): Table[] => [...this.#current.values()].filter((table) => table.def.database === database && table.def.replicate);
+      const replicates = (table: Table | undefined): table is Table => table !== undefined && table.def.database === database && table.def.replicate;
       replica = new DatabaseReplica(env, {
         nodeId: this.nodeId,
         now: this.#now,
-        replicatedTableNames: () => tablesOf().map((table) => table.name),
-        replicatedTable: (name) => tablesOf().find((table) => table.name === name),
+        replicatedTableNames: () => [...this.#current.values()].filter(replicates).map((table) => table.name),
+        // Called for every entry a peer sends: a lookup by name, not a scan of the schema's tables.
+        replicatedTable: (name) => {
+          const table = this.#current.get(name);
+          return replicates(table) ? table : undefined;
+        },
         emit: (changes) => this.#emit(changes),
         onCommit: (listener) => this.onCommit(listener),
       });
