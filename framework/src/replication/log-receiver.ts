@@ -1,4 +1,4 @@
-import { decodeLogEntry, type DatabaseReplica, type ReplicatedCommit } from '../storage/index.js';
+import type { DatabaseReplica, ReplicatedCommit } from '../storage/index.js';
 import type { DataMessage } from './messages.js';
 
 /** What a receiver needs of its session. */
@@ -62,7 +62,7 @@ export class LogReceiver {
           confirmed = first.n;
           while (this.#queue[0]?.t === 'commits' && commits.length < COMMITS_PER_APPLY) {
             const message = this.#queue.shift() as DataMessage & { t: 'commits' };
-            for (const commit of message.commits) commits.push({ seq: commit.seq, entries: commit.entries.map(decodeLogEntry) });
+            for (const commit of message.commits) commits.push(commit);
             last = message.last;
             confirmed = message.n;
           }

@@ -1,13 +1,14 @@
-import { decodeLogEntry, type CopyProgress, type DatabaseReplica } from '../storage/index.js';
+import { logHeader, type CopyProgress, type DatabaseReplica } from '../storage/index.js';
 import type { Logger } from '../util/index.js';
 import type { DataMessage, Message, Since } from './messages.js';
 import type { ReplicationOptions } from './options.js';
+import type { Timers } from './peer-link.js';
 
 /** What a sender needs of its session. */
 export interface SenderLink {
   /** False when the link's buffer is full: the sender waits for `drained`. */
   send(message: Message): boolean;
-  now(): number;
+  readonly timers: Timers;
 }
 
 /** A name that sorts after `table` and before any other name: "the tables after this one". */
@@ -34,6 +35,9 @@ export class LogSender {
   #draining = false;
   #stopped = false;
   #position = 0;
+  /** The timer of a held-back progress message, and whether it has fired. */
+  #progressTimer: unknown;
+  #progressDue = false;
 
   constructor(replica: DatabaseReplica, link: SenderLink, options: ReplicationOptions, logger: Logger, peer: string) {
     this.#replica = replica;
@@ -105,6 +109,7 @@ export class LogSender {
 
   stop(): void {
     this.#stopped = true;
+    this.#cancelProgress();
     this.#notify();
   }
 
@@ -119,7 +124,7 @@ export class LogSender {
   }
 
   async #send(message: DataMessage): Promise<void> {
-    const at = this.#link.now();
+    const at = this.#link.timers.now();
     this.#sentAt.set(message.n, at);
     this.#unconfirmedSince ??= at;
     if (!this.#link.send(message)) this.#draining = true;
@@ -158,17 +163,36 @@ export class LogSender {
         }
         const batch = this.#readBatch(origins, position);
         this.#position = position = batch.last;
-        if (batch.commits.length > 0 || position > reported) {
+        if (batch.commits.length > 0 || (position > reported && this.#progressDue)) {
+          this.#cancelProgress();
           reported = position;
           await this.#send({ t: 'commits', n: this.#next(), commits: batch.commits, last: position });
         } else {
-          // Nothing committed to read (a commit in progress has taken its sequence but is not readable yet).
+          if (position > reported) this.#holdProgress();
+          // Nothing to send yet (or a commit in progress has taken its sequence but is not readable yet).
           await this.#wait();
         }
       }
     } finally {
       unsubscribe();
+      this.#cancelProgress();
     }
+  }
+
+  /** Progress alone (entries the peer did not ask for) goes with the next commits, or after `progressDelayMs`. */
+  #holdProgress(): void {
+    if (this.#progressTimer !== undefined) return;
+    this.#progressTimer = this.#link.timers.setTimeout(() => {
+      this.#progressTimer = undefined;
+      this.#progressDue = true;
+      this.#notify();
+    }, this.#options.progressDelayMs);
+  }
+
+  #cancelProgress(): void {
+    if (this.#progressTimer !== undefined) this.#link.timers.clearTimeout(this.#progressTimer);
+    this.#progressTimer = undefined;
+    this.#progressDue = false;
   }
 
   /** Commits after `position` up to about `batchBytes`, whole; `last`: the sequence read to. */
@@ -183,7 +207,7 @@ export class LogSender {
       open = undefined;
     };
     for (const { seq, bytes: entryBytes } of this.#replica.logAfter(position)) {
-      const entry = decodeLogEntry(entryBytes);
+      const entry = logHeader(entryBytes);
       const continues = open !== undefined && entry.txn !== undefined && entry.txn === open.txn;
       if (!continues) {
         close();

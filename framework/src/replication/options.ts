@@ -28,6 +28,11 @@ export interface ReplicationOptions {
   maxUnconfirmed: number;
   /** Records per full-copy message. */
   copyBatchRecords: number;
+  /**
+   * How long a sender holds back a message that only says how far it has read (its log moved on
+   * with entries the peer did not ask for), ms: each such message costs the peer a commit.
+   */
+  progressDelayMs: number;
 }
 
 export const defaultReplicationTuning = {
@@ -39,6 +44,7 @@ export const defaultReplicationTuning = {
   batchBytes: 256 * 1024,
   maxUnconfirmed: 16,
   copyBatchRecords: 500,
+  progressDelayMs: 250,
 } satisfies Partial<ReplicationOptions>;
 
 /** The protocol version; a peer speaking another is refused. */

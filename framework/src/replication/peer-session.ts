@@ -224,7 +224,7 @@ export class PeerSession implements LinkEvents {
         this.close(CloseCode.failed, 'apply failed');
       },
     });
-    this.#sender = new LogSender(replica, { send: (message) => this.#send(message), now: () => this.#host.timers.now() }, options, logger, this.#describe());
+    this.#sender = new LogSender(replica, { send: (message) => this.#send(message), timers: this.#host.timers }, options, logger, this.#describe());
     this.#sender.run(since).catch((error: unknown) => {
       logger.error(`Replication: sending to ${this.#describe()} failed`, error);
       this.close(CloseCode.failed, 'send failed');

@@ -2,28 +2,8 @@ import { join } from 'node:path';
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
 import { HybridLogicalClock } from '../util/index.js';
 import type { IndexDb } from './index-handle.js';
+import { encodeLogEntry, logEntryTime, type LogRecord } from './log-entry.js';
 import type { ChangeEntry, Key } from './types.js';
-
-/** A change-log row as stored in the `log` DBI (the key is the sequence number). */
-export interface LogRecord {
-  op: 'put' | 'delete' | 'message';
-  table: string;
-  id: Key;
-  version: number;
-  origin: number;
-  /** Local commit time (ms), what replay by `startTime` and retention go by. */
-  at: number;
-  /** The record for `put`, the published message for `message`. */
-  value?: unknown;
-  /** A patch: what it set and added. Peers merge these, not the whole record, so late patches keep newer changes. */
-  set?: Record<string, unknown>;
-  add?: Record<string, number>;
-  /** The patch may create the record (an `addTo`, an upsert). */
-  upsert?: true;
-  expiresAt?: number;
-  /** On every entry of a commit that wrote more than one: the commit's first sequence (peers apply the commit whole). */
-  txn?: number;
-}
 
 export type MetaKey = string | (string | number)[];
 
@@ -47,22 +27,22 @@ export class DatabaseEnv {
   readonly name: string;
   readonly root: RootDatabase;
   readonly meta: Database<unknown, MetaKey>;
-  readonly log: Database<LogRecord, number>;
-  /** The same log as stored bytes: self-contained msgpack that peers decode without this node's structures. */
-  readonly logBytes: Database<Buffer, number>;
+  /** The change log: sequence → entry as `log-entry.ts` stores it. */
+  readonly log: Database<Buffer, number>;
   readonly clock: HybridLogicalClock;
   #lastSeq: number;
   #prunedThrough: number;
   #commitStart: number | undefined;
+  #persistedClock: number;
 
   constructor(dataDir: string, name: string, now: () => number, writeAsync: boolean) {
     this.name = name;
     this.root = open({ path: join(dataDir, name), maxDbs: 2000, noSync: writeAsync });
     this.meta = this.root.openDB<unknown, MetaKey>('meta', {});
-    this.log = this.root.openDB<LogRecord, number>('log', { useBigIntExtension: true, useRecords: false } as DatabaseOptions);
-    this.logBytes = this.root.openDB<Buffer, number>('log', { encoding: 'binary' });
+    this.log = this.root.openDB<Buffer, number>('log', { encoding: 'binary' });
     const highWater = this.meta.get(HLC_KEY);
-    this.clock = new HybridLogicalClock(typeof highWater === 'number' ? highWater : 0, now);
+    this.#persistedClock = typeof highWater === 'number' ? highWater : 0;
+    this.clock = new HybridLogicalClock(this.#persistedClock, now);
     const pruned = this.meta.get(PRUNED_KEY);
     this.#prunedThrough = typeof pruned === 'number' ? pruned : 0;
     let lastSeq = this.#prunedThrough;
@@ -82,22 +62,31 @@ export class DatabaseEnv {
     return this.root.openDB<V, Key>(dbiName, {});
   }
 
+  /** Runs `action` in a write transaction; what the clock gave out or saw in it is persisted with it. */
   transaction<T>(action: () => T): Promise<T> {
-    return this.root.transaction(action);
+    return this.root.transaction(() => {
+      const result = action();
+      if (this.clock.last > this.#persistedClock) {
+        this.meta.putSync(HLC_KEY, this.clock.last);
+        this.#persistedClock = this.clock.last;
+      }
+      return result;
+    });
   }
 
-  /** Inside a write transaction: a version above the clock and `floor`, persisted as the new high-water mark. */
+  /** Inside a write transaction: a version above the clock and `floor`. */
   nextVersion(floor: number): number {
-    const version = this.clock.nextAbove(floor);
-    this.meta.putSync(HLC_KEY, version);
-    return version;
+    return this.clock.nextAbove(floor);
   }
 
-  /** Inside a write transaction: appends to the change log; the change as subscribers hear it. */
-  appendLog(record: LogRecord): ChangeEntry {
+  /**
+   * Inside a write transaction: appends to the change log; the change as subscribers hear it.
+   * `body`: a peer's logged body for this same write, stored as it is.
+   */
+  appendLog(record: LogRecord, body?: Uint8Array): ChangeEntry {
     const seq = ++this.#lastSeq;
     if (this.#commitStart !== undefined) record.txn = this.#commitStart;
-    this.log.putSync(seq, record);
+    this.log.putSync(seq, encodeLogEntry(record, body));
     return changeEntryOf(this.name, seq, record);
   }
 
@@ -112,11 +101,9 @@ export class DatabaseEnv {
     }
   }
 
-  /** Inside a write transaction: what this node's clock has seen from peers is kept across restarts. */
+  /** Inside a write transaction: what this node's clock has seen from peers (kept across restarts with the transaction). */
   observeVersion(version: number): void {
-    if (version <= this.clock.last) return;
-    this.clock.observe(version);
-    this.meta.putSync(HLC_KEY, version);
+    if (version > this.clock.last) this.clock.observe(version);
   }
 
   /** Sequence of the newest log entry (0 for an empty log). */
@@ -140,7 +127,7 @@ export class DatabaseEnv {
     while (low < high) {
       const middle = Math.floor((low + high) / 2);
       const entry = this.log.get(middle);
-      if (entry !== undefined && entry.at < time) low = middle + 1;
+      if (entry !== undefined && logEntryTime(entry) < time) low = middle + 1;
       else high = middle;
     }
     return low;
@@ -150,7 +137,7 @@ export class DatabaseEnv {
   async prune(time: number): Promise<number> {
     const doomed: number[] = [];
     for (const { key, value } of this.log.getRange({})) {
-      if (value.at >= time) break;
+      if (logEntryTime(value) >= time) break;
       doomed.push(key);
     }
     if (doomed.length === 0) return 0;

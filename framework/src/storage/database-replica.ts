@@ -1,5 +1,5 @@
-import { Unpackr } from 'msgpackr';
-import type { DatabaseEnv, LogRecord } from './database-env.js';
+import type { DatabaseEnv } from './database-env.js';
+import { decodeLogEntry, logBody, logHeader } from './log-entry.js';
 import { incrementsOf, recordStateOf } from './record-writer.js';
 import type { Table } from './stored-table.js';
 import type { ChangeEntry, Key } from './types.js';
@@ -11,10 +11,10 @@ export interface LogBytes {
   bytes: Uint8Array;
 }
 
-/** One commit of a peer's log: the peer's sequence of its last entry, and the entries. */
+/** One commit of a peer's log: the peer's sequence of its last entry, and the entries as the peer stored them. */
 export interface ReplicatedCommit {
   seq: number;
-  entries: LogRecord[];
+  entries: Uint8Array[];
 }
 
 /** A record as a full copy sends it: the writes that rebuild its state anywhere. */
@@ -36,12 +36,6 @@ export interface CopyProgress {
 export type CopyPhase = 'records' | 'tombstones' | 'pending';
 
 const PHASES: readonly CopyPhase[] = ['records', 'tombstones', 'pending'];
-
-const logDecoder = new Unpackr({ useBigIntExtension: true, mapsAsObjects: true } as ConstructorParameters<typeof Unpackr>[0]);
-
-export function decodeLogEntry(bytes: Uint8Array): LogRecord {
-  return logDecoder.unpack(bytes) as LogRecord;
-}
 
 interface ReplicaHost {
   readonly nodeId: number;
@@ -101,7 +95,7 @@ export class DatabaseReplica {
 
   /** Log entries after `afterSeq`, as stored. */
   logAfter(afterSeq: number, limit?: number): Iterable<LogBytes> {
-    return this.#env.logBytes
+    return this.#env.log
       .getRange({ start: afterSeq, exclusiveStart: true, ...(limit !== undefined && { limit }) })
       .map(({ key, value }) => ({ seq: key, bytes: value }));
   }
@@ -181,7 +175,7 @@ export class DatabaseReplica {
       const stored = this.cursors(peer);
       const appliedTo = (origin: number): number => (update.cursors?.has(origin) ? (stored.get(origin) ?? -1) : -1);
       for (const commit of update.commits ?? []) {
-        const entries = commit.entries.filter((entry) => commit.seq > appliedTo(entry.origin));
+        const entries = commit.entries.filter((entry) => commit.seq > appliedTo(logHeader(entry).origin));
         env.asOneCommit(entries.length, () => {
           for (const entry of entries) {
             const change = this.#applyEntry(entry);
@@ -207,19 +201,20 @@ export class DatabaseReplica {
     return changes;
   }
 
-  #applyEntry(entry: LogRecord): ChangeEntry | undefined {
+  #applyEntry(bytes: Uint8Array): ChangeEntry | undefined {
+    const entry = decodeLogEntry(bytes);
     const table = this.#host.replicatedTable(entry.table);
     if (table === undefined) return undefined;
     const stamp = [entry.version, entry.origin] as const;
     if (entry.op === 'message') {
       const env = this.#env;
       env.observeVersion(entry.version);
-      return env.appendLog({ op: 'message', table: entry.table, id: entry.id, version: entry.version, origin: entry.origin, at: this.#host.now(), value: entry.value });
+      return env.appendLog({ op: 'message', table: entry.table, id: entry.id, version: entry.version, origin: entry.origin, at: this.#host.now(), value: entry.value }, logBody(bytes));
     }
     let write: VersionedWrite;
     if (entry.op === 'delete') write = { op: 'delete', stamp };
     else if (entry.set !== undefined) write = { op: 'patch', stamp, set: entry.set, add: entry.add, upsert: entry.upsert };
     else write = { op: 'put', stamp, value: entry.value as Record<string, unknown> };
-    return table.applyReplicated(write, entry.id, entry.expiresAt);
+    return table.applyReplicated(write, entry.id, entry.expiresAt, logBody(bytes));
   }
 }

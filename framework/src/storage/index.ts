@@ -1,6 +1,6 @@
 export { Storage } from './storage.js';
-export { DatabaseReplica, decodeLogEntry, type CopiedRecord, type CopyPhase, type CopyProgress, type LogBytes, type ReplicatedCommit } from './database-replica.js';
-export type { LogRecord } from './database-env.js';
+export { DatabaseReplica, type CopiedRecord, type CopyPhase, type CopyProgress, type LogBytes, type ReplicatedCommit } from './database-replica.js';
+export { decodeLogEntry, logHeader, type LogHeader, type LogRecord } from './log-entry.js';
 export { isAfter, type Stamp, type VersionedWrite } from './version-state.js';
 export { SystemStore } from './system-store.js';
 export { Transaction } from './transaction.js';

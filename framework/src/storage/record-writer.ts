@@ -1,9 +1,10 @@
 import type { Database, RangeOptions } from 'lmdb';
 import type { TableDef } from '../schema/index.js';
-import type { DatabaseEnv, LogRecord } from './database-env.js';
+import type { DatabaseEnv } from './database-env.js';
 import type { IndexHandle } from './index-handle.js';
 import { indexKeys, type IndexKey } from './index-keys.js';
 import { ownValue } from './keys.js';
+import type { LogRecord } from './log-entry.js';
 import type { ChangeEntry, Key } from './types.js';
 import { baseState, decodeVersions, NO_STAMP, encodeVersions, isPlainState, newestVersion, type Increment, type IncrementLog, type RecordState, type Stamp, type StoredVersions, type VersionedWrite, type VersionState } from './version-state.js';
 import type { Value } from './write-op.js';
@@ -87,9 +88,10 @@ export function nextLocalStamp(env: DatabaseEnv, state: RecordState, nodeId: num
 /**
  * Inside a write transaction: stores a merged record (its value, tombstone, state, expiry and
  * index entries) and appends its log entry. `write` is what was merged, logged as it is so that
- * peers merge the same write.
+ * peers merge the same write; `loggedBody` is how a peer logged it, stored as it is when this node
+ * logs the same (a whole-record write that merged as it came).
  */
-export function storeMerged(context: WriteContext, key: Key, before: RecordState, after: RecordState, write: VersionedWrite, expiresAt: number | undefined): ChangeEntry {
+export function storeMerged(context: WriteContext, key: Key, before: RecordState, after: RecordState, write: VersionedWrite, expiresAt: number | undefined, loggedBody?: Uint8Array): ChangeEntry {
   const { stores, def, nodeId, now } = context;
   const { records, tombstones, versions } = stores;
   const value = after.value;
@@ -116,7 +118,8 @@ export function storeMerged(context: WriteContext, key: Key, before: RecordState
     if (write.upsert) log.upsert = true;
   }
   if (expiresAt !== undefined) log.expiresAt = expiresAt;
-  return stores.env.appendLog(log);
+  const sameAsLogged = write.op === 'put' ? value === write.value : write.op === 'delete' && value === undefined;
+  return stores.env.appendLog(log, sameAsLogged ? loggedBody : undefined);
 }
 
 /** A state that needs no entry: a base written by this node and nothing since. */

@@ -7,6 +7,7 @@ import { consoleLogger, type Logger } from '../util/index.js';
 import { changeEntryOf, DatabaseEnv } from './database-env.js';
 import { DatabaseReplica } from './database-replica.js';
 import { buildIndex } from './index-build.js';
+import { decodeLogEntry } from './log-entry.js';
 import { applySchema, type IndexStart, type SchemaHost } from './schema-apply.js';
 import type { Table, TableHost } from './stored-table.js';
 import type { ChangeEntry, SchemaChanges, StorageOptions, StoredTable } from './types.js';
@@ -94,14 +95,14 @@ export class Storage {
   changes(database: string, afterSeq = 0): Iterable<ChangeEntry> {
     const env = this.#envs.get(database);
     if (!env) return [];
-    return env.log.getRange({ start: afterSeq, exclusiveStart: true }).map(({ key, value }) => changeEntryOf(database, key, value));
+    return env.log.getRange({ start: afterSeq, exclusiveStart: true }).map(({ key, value }) => changeEntryOf(database, key, decodeLogEntry(value)));
   }
 
   /** The change log of a database from `seq` (inclusive) back to its oldest entry, newest first. */
   changesBackwards(database: string, seq: number): Iterable<ChangeEntry> {
     const env = this.#envs.get(database);
     if (!env) return [];
-    return env.log.getRange({ start: seq, reverse: true }).map(({ key, value }) => changeEntryOf(database, key, value));
+    return env.log.getRange({ start: seq, reverse: true }).map(({ key, value }) => changeEntryOf(database, key, decodeLogEntry(value)));
   }
 
   /** What the change log of a database still holds: its oldest and newest sequence. */

@@ -199,12 +199,12 @@ export class Table implements StoredTable, WriteTarget {
    * Inside a write transaction: merges a write made on another node, keeping its version and
    * origin. Undefined when it changes nothing (a newer write replaced it, or it was merged before).
    */
-  applyReplicated(write: VersionedWrite, id: Key, expiresAt: number | undefined): ChangeEntry | undefined {
+  applyReplicated(write: VersionedWrite, id: Key, expiresAt: number | undefined, loggedBody?: Uint8Array): ChangeEntry | undefined {
     const old = this.#stores.records.getEntry(id);
     const state = recordStateOf(this.#stores, id, old, this.#host.nodeId);
     this.#stores.env.observeVersion(write.stamp[0]);
     const merged = mergeWrite(state, write, incrementsOf(this.#stores, id), this.#def.primaryKey, id);
-    return merged && storeMerged(this.#writeContext(), id, state, merged, write, expiresAt);
+    return merged && storeMerged(this.#writeContext(), id, state, merged, write, expiresAt, loggedBody);
   }
 
   #writeContext(): WriteContext {

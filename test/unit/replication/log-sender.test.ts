@@ -1,8 +1,9 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultReplicationTuning, type ReplicationOptions } from '../../../framework/src/replication/index.js';
+import { defaultReplicationTuning, realTimers, type ReplicationOptions, type Timers } from '../../../framework/src/replication/index.js';
 import { LogSender } from '../../../framework/src/replication/log-sender.js';
 import type { Message } from '../../../framework/src/replication/messages.js';
+import { encodeLogEntry } from '../../../framework/src/storage/log-entry.js';
 import { Table } from '../../../framework/src/storage/stored-table.js';
 import { silentLogger } from '../../../framework/src/util/index.js';
 import { attr, mustTable, tableDef, tempStorage, type TempStorage } from '../storage/helpers.js';
@@ -35,7 +36,7 @@ describe('LogSender', () => {
         full = false;
         return !wasFull;
       },
-      now: () => clock,
+      timers: { ...realTimers, now: () => clock },
     };
     const sender = new LogSender(replica, link, options, silentLogger, 'b');
     const running = sender.run({ origins: [1], cursor: 2 });
@@ -69,7 +70,7 @@ describe('LogSender', () => {
     assert.ok(items instanceof Table);
     assert.equal(items.get(1), undefined);
     const sent: Message[] = [];
-    const sender = new LogSender(temp.storage.replica('data')!, { send: (message) => sent.push(message) > 0, now: () => 0 }, options, silentLogger, 'b');
+    const sender = new LogSender(temp.storage.replica('data')!, { send: (message) => sent.push(message) > 0, timers: realTimers }, options, silentLogger, 'b');
     let running: Promise<void> | undefined;
     // The put's commit has taken its log sequence but is not readable yet when the copy starts.
     const writing = items.put(1, { name: 'committing' });
@@ -82,5 +83,36 @@ describe('LogSender', () => {
     const copied = sent.flatMap((message) => (message.t === 'copy' ? message.records.map((record) => record.id) : []));
     const streamed = sent.flatMap((message) => (message.t === 'commits' ? message.commits.map((commit) => commit.seq) : []));
     assert.ok(copied.includes(1) || streamed.includes(1), `the write is in the copy or the stream: ${JSON.stringify(sent.map((message) => message.t))}`);
+  });
+
+  test('progress alone (entries the peer did not ask for) is held back until the delay passes, then sent once', async () => {
+    const temp = await tempStorage({ nodeId: 1 });
+    temps.push(temp);
+    await temp.storage.applySchema(defs);
+    const replica = temp.storage.replica('data')!;
+    const pending: Array<() => void> = [];
+    const timers: Timers = { now: () => 0, setTimeout: (action) => pending.push(action), clearTimeout: () => undefined };
+    const sent: Message[] = [];
+    const sender = new LogSender(replica, { send: (message) => sent.push(message) > 0, timers }, options, silentLogger, 'b');
+    const running = sender.run({ origins: [1], cursor: 0 });
+    const fromPeer = (seq: number, id: number): Promise<unknown> =>
+      replica.apply(2, { commits: [{ seq, entries: [encodeLogEntry({ op: 'put', table: 'Item', id, version: seq, origin: 2, at: 0, value: { id, name: `from 2: ${id}` } })] }], cursors: new Map([[2, seq]]) });
+    for (let seq = 1; seq <= 3; seq++) await fromPeer(seq, seq);
+    await turn();
+    assert.deepEqual(sent, [], 'nothing is sent while only entries of other origins were read');
+    assert.equal(pending.length, 1, 'one timer for the held-back progress');
+
+    pending.shift()!();
+    await turn();
+    assert.deepEqual(sent, [{ t: 'commits', n: 1, commits: [], last: 3 }]);
+
+    await fromPeer(4, 4);
+    await mustTable(temp.storage, 'Item').put(10, { name: 'local' });
+    await turn();
+    assert.equal(sent.length, 2, 'a commit the peer asked for goes at once, with the progress before it');
+    const message = sent[1]! as Message & { t: 'commits' };
+    assert.deepEqual([message.commits.map((commit) => commit.seq), message.last], [[5], 5]);
+    sender.stop();
+    await running;
   });
 });

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeLogEntry, Transaction, type DatabaseReplica, type ReplicatedCommit, type Storage } from '../../../framework/src/storage/index.js';
+import { encodeLogEntry } from '../../../framework/src/storage/log-entry.js';
+import { logHeader, Transaction, type DatabaseReplica, type ReplicatedCommit, type Storage } from '../../../framework/src/storage/index.js';
 import { attr, mustTable, tableDef, tempStorage, type TempStorage } from './helpers.js';
 
 const defs = [tableDef('Item', [attr('name', 'String'), attr('tag', 'String', { indexed: true }), attr('count', 'Int')], { keyType: 'Int' }), tableDef('Local', [attr('name', 'String')], { replicate: false, keyType: 'Int' })];
@@ -16,13 +17,13 @@ function commitsOf(from: Storage, after = 0): ReplicatedCommit[] {
   const commits: ReplicatedCommit[] = [];
   let open: { txn: number | undefined; commit: ReplicatedCommit } | undefined;
   for (const { seq, bytes } of replicaOf(from).logAfter(after)) {
-    const entry = decodeLogEntry(bytes);
+    const entry = logHeader(bytes);
     if (open !== undefined && entry.txn !== undefined && entry.txn === open.txn) {
-      open.commit.entries.push(entry);
+      open.commit.entries.push(bytes);
       open.commit.seq = seq;
       continue;
     }
-    open = { txn: entry.txn, commit: { seq, entries: [entry] } };
+    open = { txn: entry.txn, commit: { seq, entries: [bytes] } };
     commits.push(open.commit);
   }
   return commits;
@@ -134,7 +135,7 @@ describe('DatabaseReplica', () => {
 
   test('a version from a peer ahead of this clock moves the clock, so the next local write wins', async () => {
     const ahead = Date.now() * 1024 + 10_000_000;
-    await replicaOf(b.storage).apply(1, { commits: [{ seq: 1, entries: [{ op: 'put', table: 'Item', id: 50, version: ahead, origin: 1, at: 0, value: { id: 50, name: 'future' } }] }] });
+    await replicaOf(b.storage).apply(1, { commits: [{ seq: 1, entries: [encodeLogEntry({ op: 'put', table: 'Item', id: 50, version: ahead, origin: 1, at: 0, value: { id: 50, name: 'future' } })] }] });
     const local = await mustTable(b.storage, 'Item').put(50, { name: 'local' });
     assert.ok(local.version > ahead);
     const reopened = await b.reopen();
