@@ -8,6 +8,7 @@
 //  3. Catch-up: C stops, A takes 100,000 writes, C starts again; entries per second until C holds
 //     A's last write (A's log reaches C in commit order, so that write comes last).
 // Storage commits are durable (the default, not `storage.writeAsync`). Prints Markdown tables.
+// BENCH_PHASES picks parts (throughput,latency,catch-up); BENCH_PROFILES=<dir> profiles each node.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,9 +21,13 @@ import { DURATION, ensureWrk, machine, median, ROUNDS, root, runWrk, type WrkRes
 const APP = 'test/bench/replication-app';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const RATE = 1000;
-const LATENCY_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const LATENCY_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CATCH_UP_WRITES = Number(process.env.BENCH_CATCH_UP ?? 100_000);
 const SECRET = 'replication-bench-secret';
+/** Which parts to run, e.g. BENCH_PHASES=latency,catch-up. */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'throughput,latency,catch-up').split(','));
+/** BENCH_PROFILES=<dir>: each node writes a V8 CPU profile there (`<dir>/<node>/`) when it stops. */
+const PROFILES = process.env.BENCH_PROFILES;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
@@ -55,7 +60,8 @@ const running = new Set<Node>();
 
 /** A `lode run`; its output is kept, not printed (replication logs every link it opens), unless it fails to start. */
 async function startNode(name: string, args: string[]): Promise<Node> {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = PROFILES === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(PROFILES, name)];
+  const child = spawn(process.execPath, [...profile, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const read = (chunk: Buffer): void => {
@@ -251,7 +257,7 @@ async function main(): Promise<void> {
     console.log(machine());
     console.log(`wrk -t1 -c${CONNECTIONS} -d${DURATION}, ${ROUNDS} alternating rounds (medians); records of ~${JSON.stringify({ id: '0'.repeat(36), ...record(5000) }).length} bytes; durable commits\n`);
     const duration = seconds(DURATION);
-    const rows = await throughput(scratch, single, nodes);
+    const rows = PHASES.has('throughput') ? await throughput(scratch, single, nodes) : [];
     console.log('| scenario | single node req/s | 3 nodes, on A req/s | ratio | single p50 / p99 | A p50 / p99 | B, C hold A\'s last write after | replicated end to end | errors (single; A) |');
     console.log('|---|---:|---:|---:|---|---|---:|---:|---|');
     for (const row of rows) {
@@ -261,15 +267,18 @@ async function main(): Promise<void> {
       );
     }
 
-    console.log(`\nWrite on A → event, ${RATE} PUTs/s for ${LATENCY_SECONDS} s (WebSocket subscribers)\n`);
-    console.log('| subscriber | events | p50 | p99 | PUT p50 / p99 |');
-    console.log('|---|---:|---:|---:|---|');
-    for (const line of await latency(nodes[0]!, nodes[1]!)) console.log(line);
-
-    console.log(`\nCatch-up: C stopped while A took ${CATCH_UP_WRITES.toLocaleString('en')} writes, then restarted\n`);
-    console.log('| writes missed | A took them at | C caught up in | catch-up rate | records C = A |');
-    console.log('|---:|---:|---:|---:|---|');
-    console.log(await catchUp(nodes));
+    if (PHASES.has('latency')) {
+      console.log(`\nWrite on A → event, ${RATE} PUTs/s for ${LATENCY_SECONDS} s (WebSocket subscribers)\n`);
+      console.log('| subscriber | events | p50 | p99 | PUT p50 / p99 |');
+      console.log('|---|---:|---:|---:|---|');
+      for (const line of await latency(nodes[0]!, nodes[1]!)) console.log(line);
+    }
+    if (PHASES.has('catch-up')) {
+      console.log(`\nCatch-up: C stopped while A took ${CATCH_UP_WRITES.toLocaleString('en')} writes, then restarted\n`);
+      console.log('| writes missed | A took them at | C caught up in | catch-up rate | records C = A |');
+      console.log('|---:|---:|---:|---:|---|');
+      console.log(await catchUp(nodes));
+    }
   } finally {
     await Promise.all([...running].map(stopNode));
     await rm(scratch, { recursive: true, force: true });

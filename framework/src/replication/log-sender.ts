@@ -35,6 +35,11 @@ export class LogSender {
   #draining = false;
   #stopped = false;
   #position = 0;
+  #origins: ReadonlySet<number> = new Set();
+  /** The newest log sequence announced as committed. */
+  #committedThrough = 0;
+  /** Whether the log may hold entries to send after where the sender read it to. */
+  #unread = true;
   /** The timer of a held-back progress message, and whether it has fired. */
   #progressTimer: unknown;
   #progressDue = false;
@@ -63,6 +68,7 @@ export class LogSender {
 
   async run(since: Since): Promise<void> {
     const origins = new Set(since.origins);
+    this.#origins = origins;
     const { first, last } = this.#replica.bounds;
     const reaches = (seq: number): boolean => seq + 1 >= first;
     let position: number;
@@ -102,9 +108,13 @@ export class LogSender {
     this.#notify();
   }
 
-  /** New commits to read. */
-  committed(): void {
-    this.#notify();
+  /** A commit through log sequence `last`, by these origins: only one the peer asked for is worth reading now. */
+  committed(origins: ReadonlySet<number>, last: number): void {
+    this.#committedThrough = Math.max(this.#committedThrough, last);
+    if ([...origins].some((origin) => this.#origins.has(origin))) {
+      this.#unread = true;
+      this.#notify();
+    } else this.#holdProgress();
   }
 
   stop(): void {
@@ -121,6 +131,13 @@ export class LogSender {
 
   #wait(): Promise<void> {
     return new Promise((resolve) => (this.#wake = resolve));
+  }
+
+  /** Waits `ms`, or less when something else wakes the sender (it checks again what it waits for). */
+  async #sleep(ms: number): Promise<void> {
+    const timer = this.#link.timers.setTimeout(() => this.#notify(), ms);
+    await this.#wait();
+    this.#link.timers.clearTimeout(timer);
   }
 
   async #send(message: DataMessage): Promise<void> {
@@ -152,26 +169,44 @@ export class LogSender {
   async #stream(origins: ReadonlySet<number>, from: number): Promise<void> {
     let position = from;
     let reported = from;
-    const unsubscribe = this.#replica.onCommit(() => this.committed());
+    /** After a message that was not full, the next waits until then (see `sendIntervalMs`). */
+    let spacedUntil = 0;
+    const send = async (commits: Array<{ seq: number; entries: Uint8Array[] }>, full: boolean): Promise<void> => {
+      this.#cancelProgress();
+      reported = position;
+      await this.#send({ t: 'commits', n: this.#next(), commits, last: position });
+      if (!full) spacedUntil = this.#link.timers.now() + this.#options.sendIntervalMs;
+    };
+    const unsubscribe = this.#replica.onCommit((origins, last) => this.committed(origins, last));
     try {
       while (!this.#stopped) {
         // Retention may prune the log under a peer that is behind (or still taking a copy): a copy again, never a gap.
         if (position + 1 < this.#replica.bounds.first) {
           this.#logger.warn(`Replication: the change log of ${this.#replica.name} was pruned past what ${this.#peer} got; sending it a full copy`);
           this.#position = reported = position = await this.#fullCopy();
+          this.#unread = true;
           continue;
         }
-        const batch = this.#readBatch(origins, position);
-        this.#position = position = batch.last;
-        if (batch.commits.length > 0 || (position > reported && this.#progressDue)) {
-          this.#cancelProgress();
-          reported = position;
-          await this.#send({ t: 'commits', n: this.#next(), commits: batch.commits, last: position });
-        } else {
-          if (position > reported) this.#holdProgress();
-          // Nothing to send yet (or a commit in progress has taken its sequence but is not readable yet).
-          await this.#wait();
+        if (spacedUntil > this.#link.timers.now()) {
+          await this.#sleep(spacedUntil - this.#link.timers.now());
+          continue;
         }
+        if (!this.#unread) {
+          // Only origins the peer did not ask for committed since the log was read to its end:
+          // their entries are skipped unread, and the progress goes when it is due.
+          if (this.#progressDue && Math.max(position, this.#committedThrough) > reported) {
+            this.#position = position = Math.max(position, this.#committedThrough);
+            await send([], false);
+          } else await this.#wait();
+          continue;
+        }
+        // Cleared before reading: a commit announced from here on is read next time.
+        this.#unread = false;
+        const batch = this.#readBatch(origins, position);
+        if (batch.full) this.#unread = true;
+        this.#position = position = batch.last;
+        if (batch.commits.length > 0 || (position > reported && this.#progressDue)) await send(batch.commits, batch.full);
+        else if (position > reported) this.#holdProgress();
       }
     } finally {
       unsubscribe();
@@ -181,7 +216,7 @@ export class LogSender {
 
   /** Progress alone (entries the peer did not ask for) goes with the next commits, or after `progressDelayMs`. */
   #holdProgress(): void {
-    if (this.#progressTimer !== undefined) return;
+    if (this.#progressTimer !== undefined || this.#stopped) return;
     this.#progressTimer = this.#link.timers.setTimeout(() => {
       this.#progressTimer = undefined;
       this.#progressDue = true;
@@ -195,13 +230,14 @@ export class LogSender {
     this.#progressDue = false;
   }
 
-  /** Commits after `position` up to about `batchBytes`, whole; `last`: the sequence read to. */
-  #readBatch(origins: ReadonlySet<number>, position: number): { commits: Array<{ seq: number; entries: Uint8Array[] }>; last: number } {
+  /** Commits after `position` up to about `batchBytes`, whole; `last`: the sequence read to; `full`: more were left. */
+  #readBatch(origins: ReadonlySet<number>, position: number): { commits: Array<{ seq: number; entries: Uint8Array[] }>; last: number; full: boolean } {
     const commits: Array<{ seq: number; entries: Uint8Array[] }> = [];
     const tables = new Set(this.#replica.tableNames());
     let bytes = 0;
     let last = position;
     let open: { txn: number | undefined; seq: number; entries: Uint8Array[] } | undefined;
+    let full = false;
     const close = (): void => {
       if (open !== undefined && open.entries.length > 0) commits.push({ seq: open.seq, entries: open.entries });
       open = undefined;
@@ -211,7 +247,10 @@ export class LogSender {
       const continues = open !== undefined && entry.txn !== undefined && entry.txn === open.txn;
       if (!continues) {
         close();
-        if (bytes >= this.#options.batchBytes) break;
+        if (bytes >= this.#options.batchBytes) {
+          full = true;
+          break;
+        }
         open = { txn: entry.txn, seq, entries: [] };
       }
       open!.seq = seq;
@@ -222,6 +261,6 @@ export class LogSender {
       }
     }
     close();
-    return { commits, last };
+    return { commits, last, full };
   }
 }

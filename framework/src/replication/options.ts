@@ -33,6 +33,13 @@ export interface ReplicationOptions {
    * with entries the peer did not ask for), ms: each such message costs the peer a commit.
    */
   progressDelayMs: number;
+  /**
+   * The shortest time between two messages of log entries while the log trickles in, ms: each
+   * costs both ends a socket write and the peer a commit (a few hundred microseconds of CPU
+   * whatever it holds), so at a steady rate of small writes what commits meanwhile goes with the
+   * next message. A sender with a backlog sends full messages back to back.
+   */
+  sendIntervalMs: number;
 }
 
 export const defaultReplicationTuning = {
@@ -45,6 +52,7 @@ export const defaultReplicationTuning = {
   maxUnconfirmed: 16,
   copyBatchRecords: 500,
   progressDelayMs: 250,
+  sendIntervalMs: 2,
 } satisfies Partial<ReplicationOptions>;
 
 /** The protocol version; a peer speaking another is refused. */

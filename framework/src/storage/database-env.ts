@@ -34,6 +34,7 @@ export class DatabaseEnv {
   #prunedThrough: number;
   #commitStart: number | undefined;
   #persistedClock: number;
+  #firstSeq: number | undefined;
 
   constructor(dataDir: string, name: string, now: () => number, writeAsync: boolean) {
     this.name = name;
@@ -116,6 +117,11 @@ export class DatabaseEnv {
    * retention removed (not after `lastSeq`, which counts commits still being written).
    */
   get firstSeq(): number {
+    // Entries are only ever removed from the front, by `prune`, so the first one is where it left off.
+    return this.#firstSeq ??= this.#readFirstSeq();
+  }
+
+  #readFirstSeq(): number {
     for (const key of this.log.getKeys({ limit: 1 })) return key;
     return this.#prunedThrough + 1;
   }
@@ -147,6 +153,7 @@ export class DatabaseEnv {
       this.meta.putSync(PRUNED_KEY, through);
     });
     this.#prunedThrough = Math.max(this.#prunedThrough, through);
+    this.#firstSeq = undefined;
     return doomed.length;
   }
 

@@ -85,11 +85,21 @@ export class DatabaseReplica {
     return last;
   }
 
-  /** Calls `listener` after each commit to this database (local or replicated); returns the unsubscribe. */
-  onCommit(listener: () => void): () => void {
+  /**
+   * Calls `listener` after each commit to this database (local or replicated) with the origins it
+   * wrote and its last log sequence; returns the unsubscribe. Every log entry is announced so.
+   */
+  onCommit(listener: (origins: ReadonlySet<number>, last: number) => void): () => void {
     const name = this.#env.name;
     return this.#host.onCommit((changes) => {
-      if (changes.some((change) => change.database === name)) listener();
+      const origins = new Set<number>();
+      let last = 0;
+      for (const change of changes) {
+        if (change.database !== name) continue;
+        origins.add(change.origin);
+        last = Math.max(last, change.seq);
+      }
+      if (origins.size > 0) listener(origins, last);
     });
   }
 

@@ -9,7 +9,7 @@ import { silentLogger } from '../../../framework/src/util/index.js';
 import { attr, mustTable, tableDef, tempStorage, type TempStorage } from '../storage/helpers.js';
 
 const defs = [tableDef('Item', [attr('name', 'String')], { keyType: 'Int' })];
-const options: ReplicationOptions = { ...defaultReplicationTuning, hostname: 'a', secret: 's', routes: [], databases: '*', batchBytes: 1, maxUnconfirmed: 100, copyBatchRecords: 100 };
+const options: ReplicationOptions = { ...defaultReplicationTuning, hostname: 'a', secret: 's', routes: [], databases: '*', batchBytes: 1, maxUnconfirmed: 100, copyBatchRecords: 100, sendIntervalMs: 0 };
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('LogSender', () => {
@@ -112,6 +112,43 @@ describe('LogSender', () => {
     assert.equal(sent.length, 2, 'a commit the peer asked for goes at once, with the progress before it');
     const message = sent[1]! as Message & { t: 'commits' };
     assert.deepEqual([message.commits.map((commit) => commit.seq), message.last], [[5], 5]);
+    sender.stop();
+    await running;
+  });
+
+  test('while the log trickles in, messages are spaced by sendIntervalMs and what commits meanwhile goes together', async () => {
+    const temp = await tempStorage({ nodeId: 1 });
+    temps.push(temp);
+    await temp.storage.applySchema(defs);
+    const items = mustTable(temp.storage, 'Item');
+    let clock = 0;
+    type Timer = { action: () => void; at: number };
+    const pending: Timer[] = [];
+    const timers: Timers = {
+      now: () => clock,
+      setTimeout: (action, ms) => pending[pending.push({ action, at: clock + ms }) - 1],
+      clearTimeout: (timer) => {
+        if (pending.includes(timer as Timer)) pending.splice(pending.indexOf(timer as Timer), 1);
+      },
+    };
+    const sent: Message[] = [];
+    const spaced = { ...options, batchBytes: 1 << 20, sendIntervalMs: 5 };
+    const sender = new LogSender(temp.storage.replica('data')!, { send: (message) => sent.push(message) > 0, timers }, spaced, silentLogger, 'b');
+    const running = sender.run({ origins: [1], cursor: 0 });
+    const seqs = (): number[][] => sent.map((message) => (message.t === 'commits' ? message.commits.map((commit) => commit.seq) : []));
+
+    await items.put(1, { name: 'one' });
+    await turn();
+    assert.deepEqual(seqs(), [[1]], 'the first commit goes at once');
+    await items.put(2, { name: 'two' });
+    await items.put(3, { name: 'three' });
+    await turn();
+    assert.deepEqual(seqs(), [[1]], 'the next waits for the interval');
+
+    clock = 5;
+    for (const timer of pending.filter((timer) => timer.at <= clock)) timer.action();
+    await turn();
+    assert.deepEqual(seqs(), [[1], [2, 3]]);
     sender.stop();
     await running;
   });
