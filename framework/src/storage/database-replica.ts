@@ -1,5 +1,5 @@
 import type { DatabaseEnv } from './database-env.js';
-import { decodeLogEntry, logBody, logHeader } from './log-entry.js';
+import { decodeLogEntry, logBody, logEntryOrigin } from './log-entry.js';
 import { incrementsOf, recordStateOf } from './record-writer.js';
 import type { Table } from './stored-table.js';
 import type { ChangeEntry, Key } from './types.js';
@@ -185,7 +185,7 @@ export class DatabaseReplica {
       const stored = this.cursors(peer);
       const appliedTo = (origin: number): number => (update.cursors?.has(origin) ? (stored.get(origin) ?? -1) : -1);
       for (const commit of update.commits ?? []) {
-        const entries = commit.entries.filter((entry) => commit.seq > appliedTo(logHeader(entry).origin));
+        const entries = commit.entries.filter((entry) => commit.seq > appliedTo(logEntryOrigin(entry)));
         env.asOneCommit(entries.length, () => {
           for (const entry of entries) {
             const change = this.#applyEntry(entry);

@@ -83,6 +83,10 @@ export function logHeader(bytes: Uint8Array): LogHeader {
   return { at: buffer.readDoubleLE(AT), txn: txn === 0 ? undefined : txn, origin: buffer.readUInt32LE(ORIGIN), table: tableOf(buffer) };
 }
 
+export function logEntryOrigin(bytes: Uint8Array): number {
+  return checked(bytes).readUInt32LE(ORIGIN);
+}
+
 export function logEntryTime(bytes: Uint8Array): number {
   return checked(bytes).readDoubleLE(AT);
 }

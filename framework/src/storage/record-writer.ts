@@ -63,21 +63,47 @@ function pendingVersion(stores: TableStores, id: Key, versions: VersionState): n
   return newest;
 }
 
-/** The increments of one record, in its table's increments DBI (inside a write transaction when it changes them). */
-export function incrementsOf(stores: TableStores, id: Key): IncrementLog {
-  const { increments } = stores;
-  // Keys sort by attribute, then stamp; `${attribute}\u0000` sorts after every key of the attribute.
-  const end = (attribute: string): IncrementKey => [id, `${attribute}\u0000`];
-  return {
-    since: (attribute, [version, origin]) => [
-      ...increments.getRange({ start: [id, attribute, version, origin], end: end(attribute) }).map(({ key, value }): Increment => ({ stamp: [key[2]!, key[3]!] as Stamp, delta: value })),
-    ],
-    has: (attribute, [version, origin]) => increments.doesExist([id, attribute, version, origin]),
-    add: (attribute, { stamp, delta }) => increments.putSync([id, attribute, stamp[0], stamp[1]], delta),
-    dropBefore: (attribute, [version, origin]) => {
-      for (const key of increments.getKeys({ start: [id, attribute], end: [id, attribute, version, origin] })) increments.removeSync(key);
-    },
-  };
+/**
+ * The increments of one record, in its table's increments DBI (inside a write transaction when it
+ * changes them). `freshStamp`: the write merged with them has a stamp newer than any stored (a
+ * local write), so it cannot be one of them already.
+ */
+export function incrementsOf(stores: TableStores, id: Key, freshStamp = false): IncrementLog {
+  return new StoredIncrements(stores.increments, id, freshStamp);
+}
+
+class StoredIncrements implements IncrementLog {
+  readonly #db: Database<number, IncrementKey>;
+  readonly #id: Key;
+  readonly #freshStamp: boolean;
+
+  constructor(db: Database<number, IncrementKey>, id: Key, freshStamp: boolean) {
+    this.#db = db;
+    this.#id = id;
+    this.#freshStamp = freshStamp;
+  }
+
+  since(attribute: string, [version, origin]: Stamp): Increment[] {
+    const range = this.#db.getRange({ start: [this.#id, attribute, version, origin], end: this.#end(attribute) });
+    return [...range.map(({ key, value }): Increment => ({ stamp: [key[2]!, key[3]!] as Stamp, delta: value }))];
+  }
+
+  has(attribute: string, [version, origin]: Stamp): boolean {
+    return !this.#freshStamp && this.#db.doesExist([this.#id, attribute, version, origin]);
+  }
+
+  add(attribute: string, { stamp, delta }: Increment): void {
+    this.#db.putSync([this.#id, attribute, stamp[0], stamp[1]], delta);
+  }
+
+  dropBefore(attribute: string, [version, origin]: Stamp): void {
+    for (const key of this.#db.getKeys({ start: [this.#id, attribute], end: [this.#id, attribute, version, origin] })) this.#db.removeSync(key);
+  }
+
+  /** Keys sort by attribute, then stamp; `${attribute}\u0000` sorts after every key of the attribute. */
+  #end(attribute: string): IncrementKey {
+    return [this.#id, `${attribute}\u0000`];
+  }
 }
 
 /** The version a new local write of the record gets: above everything its state holds. */
@@ -95,14 +121,19 @@ export function storeMerged(context: WriteContext, key: Key, before: RecordState
   const { stores, def, nodeId, now } = context;
   const { records, tombstones, versions } = stores;
   const value = after.value;
+  // A record that does not exist has no expiry, and a tombstone exactly when its base is a delete with a version.
+  const existed = before.value !== undefined;
   if (value !== undefined) {
     records.putSync(key, value, after.version);
-    if (before.value === undefined && tombstones.doesExist(key)) tombstones.removeSync(key);
-    setExpiry(stores, key, expiresAt ?? (def.expiration === undefined ? undefined : now + def.expiration * 1000));
+    if (!existed && before.versions.base[0] > 0) tombstones.removeSync(key);
+    const expiry = expiresAt ?? (def.expiration === undefined ? undefined : now + def.expiration * 1000);
+    if (existed || expiry !== undefined) setExpiry(stores, key, expiry);
   } else {
-    if (before.value !== undefined) records.removeSync(key);
+    if (existed) {
+      records.removeSync(key);
+      setExpiry(stores, key, undefined);
+    }
     if (after.versions.base[0] > 0) tombstones.putSync(key, after.versions.base[0]);
-    setExpiry(stores, key, undefined);
   }
   if (after.versions !== before.versions) {
     if (!isLocalBase(after.versions, nodeId)) versions.putSync(key, encodeVersions(after.versions));

@@ -191,7 +191,7 @@ export class Table implements StoredTable, WriteTarget {
     else if (write.patch === undefined) versioned = { op: 'put', stamp, value: this.#stampTimes(write.value, write.old?.value, context.now, false) };
     else versioned = { op: 'patch', stamp, ...write.patch, set: this.#stampTimes({ ...write.patch.set }, write.old?.value, context.now, true) };
     // A local write is newer than everything the record holds, so it always merges.
-    const merged = mergeWrite(state, versioned, incrementsOf(this.#stores, write.key), this.#def.primaryKey, write.key)!;
+    const merged = mergeWrite(state, versioned, incrementsOf(this.#stores, write.key, true), this.#def.primaryKey, write.key)!;
     return storeMerged(context, write.key, state, merged, versioned, write.kind === 'write' ? write.expiresAt : undefined);
   }
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeLogEntry, encodeLogEntry, logBody, logEntryTime, logHeader, type LogRecord } from '../../../framework/src/storage/log-entry.js';
+import { decodeLogEntry, encodeLogEntry, logBody, logEntryOrigin, logEntryTime, logHeader, type LogRecord } from '../../../framework/src/storage/log-entry.js';
 
 const put: LogRecord = { op: 'put', table: 'Ítem', id: 'a-1', version: 1_838_562_392_151_043, origin: 4_000_000_001, at: 1_795_471_087_521, value: { id: 'a-1', name: 'one', big: 2n ** 70n, tags: ['x'] }, expiresAt: 1_795_471_099_000 };
 
@@ -20,6 +20,7 @@ describe('change-log entries as stored', () => {
     assert.deepEqual(logHeader(bytes), { at: put.at, txn: 99, origin: put.origin, table: 'Ítem' });
     assert.equal(logHeader(encodeLogEntry(put)).txn, undefined);
     assert.equal(logEntryTime(bytes), put.at);
+    assert.equal(logEntryOrigin(bytes), put.origin);
   });
 
   test("another node's entry for the same write keeps the body bytes under its own header", () => {
