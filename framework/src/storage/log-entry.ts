@@ -78,9 +78,12 @@ export interface LogHeader {
 }
 
 export function logHeader(bytes: Uint8Array): LogHeader {
-  const buffer = checked(bytes);
+  return headerOf(checked(bytes));
+}
+
+function headerOf(buffer: Buffer): LogHeader {
   const txn = buffer.readDoubleLE(TXN);
-  return { at: buffer.readDoubleLE(AT), txn: txn === 0 ? undefined : txn, origin: buffer.readUInt32LE(ORIGIN), table: tableOf(buffer) };
+  return { at: buffer.readDoubleLE(AT), txn: txn === 0 ? undefined : txn, origin: buffer.readUInt32LE(ORIGIN), table: buffer.toString('utf8', TABLE, bodyStart(buffer)) };
 }
 
 export function logEntryOrigin(bytes: Uint8Array): number {
@@ -94,13 +97,14 @@ export function logEntryTime(bytes: Uint8Array): number {
 /** The body's bytes: what a node that logs the same write stores under its own header. */
 export function logBody(bytes: Uint8Array): Uint8Array {
   const buffer = checked(bytes);
-  return buffer.subarray(TABLE + buffer.readUInt16LE(TABLE_LENGTH));
+  return buffer.subarray(bodyStart(buffer));
 }
 
 /** The whole entry; throws on bytes that are not one (a peer's entry is checked before it is merged). */
 export function decodeLogEntry(bytes: Uint8Array): LogRecord {
-  const header = logHeader(bytes);
-  const body = packr.unpack(logBody(bytes)) as unknown;
+  const buffer = checked(bytes);
+  const header = headerOf(buffer);
+  const body = packr.unpack(buffer.subarray(bodyStart(buffer))) as unknown;
   if (!isBody(body)) throw new Error('A change-log entry has no valid body');
   const record = body as LogRecord;
   record.table = header.table;
@@ -112,12 +116,12 @@ export function decodeLogEntry(bytes: Uint8Array): LogRecord {
 
 function checked(bytes: Uint8Array): Buffer {
   const buffer = view(bytes);
-  if (buffer.length < TABLE || buffer[0] !== FORMAT || buffer.length < TABLE + buffer.readUInt16LE(TABLE_LENGTH)) throw new Error('Not a change-log entry');
+  if (buffer.length < TABLE || buffer[0] !== FORMAT || buffer.length < bodyStart(buffer)) throw new Error('Not a change-log entry');
   return buffer;
 }
 
-function tableOf(buffer: Buffer): string {
-  return buffer.toString('utf8', TABLE, TABLE + buffer.readUInt16LE(TABLE_LENGTH));
+function bodyStart(buffer: Buffer): number {
+  return TABLE + buffer.readUInt16LE(TABLE_LENGTH);
 }
 
 const OPS = new Set(['put', 'delete', 'message']);

@@ -92,6 +92,13 @@ export async function tempStorage(options: Partial<StorageOptions> = {}): Promis
   return handle;
 }
 
+/** Two storages with `defs` applied, as nodes 1 and 2 of a replication test. */
+export async function storagePair(defs: TableDef[]): Promise<[TempStorage, TempStorage]> {
+  const pair: [TempStorage, TempStorage] = [await tempStorage({ nodeId: 1 }), await tempStorage({ nodeId: 2 })];
+  for (const { storage } of pair) await storage.applySchema(defs);
+  return pair;
+}
+
 export function mustTable(storage: Storage, name: string): StoredTable {
   const table = storage.table(name);
   if (!table) throw new Error(`table ${name} is not open`);

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type DatabaseReplica, type ReplicatedCommit, type Storage } from '../../../framework/src/storage/index.js';
-import { attr, mustTable, tableDef, tempStorage, type TempStorage } from './helpers.js';
+import { attr, mustTable, storagePair, tableDef, type TempStorage } from './helpers.js';
 
 const defs = [tableDef('Item', [attr('name', 'String')], { keyType: 'Int' })];
 
@@ -21,12 +21,7 @@ const messagesIn = (storage: Storage): number => [...storage.changes('data')].fi
 describe('DatabaseReplica cursors', () => {
   let a: TempStorage;
   let b: TempStorage;
-  before(async () => {
-    a = await tempStorage({ nodeId: 1 });
-    b = await tempStorage({ nodeId: 2 });
-    await a.storage.applySchema(defs);
-    await b.storage.applySchema(defs);
-  });
+  before(async () => ([a, b] = await storagePair(defs)));
   after(async () => {
     await a.cleanup();
     await b.cleanup();

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeLogEntry } from '../../../framework/src/storage/log-entry.js';
 import { logHeader, Transaction, type DatabaseReplica, type ReplicatedCommit, type Storage } from '../../../framework/src/storage/index.js';
-import { attr, mustTable, tableDef, tempStorage, type TempStorage } from './helpers.js';
+import { attr, mustTable, storagePair, tableDef, tempStorage, type TempStorage } from './helpers.js';
 
 const defs = [tableDef('Item', [attr('name', 'String'), attr('tag', 'String', { indexed: true }), attr('count', 'Int')], { keyType: 'Int' }), tableDef('Local', [attr('name', 'String')], { replicate: false, keyType: 'Int' })];
 
@@ -41,12 +41,7 @@ function contents(storage: Storage, table = 'Item'): unknown[] {
 describe('DatabaseReplica', () => {
   let a: TempStorage;
   let b: TempStorage;
-  before(async () => {
-    a = await tempStorage({ nodeId: 1 });
-    b = await tempStorage({ nodeId: 2 });
-    await a.storage.applySchema(defs);
-    await b.storage.applySchema(defs);
-  });
+  before(async () => ([a, b] = await storagePair(defs)));
   after(async () => {
     await a.cleanup();
     await b.cleanup();
