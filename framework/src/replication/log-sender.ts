@@ -35,6 +35,7 @@ export class LogSender {
   #draining = false;
   #stopped = false;
   #position = 0;
+  /** The origins the peer asked for. */
   #origins: ReadonlySet<number> = new Set();
   /** The newest log sequence announced as committed. */
   #committedThrough = 0;
@@ -67,8 +68,7 @@ export class LogSender {
   }
 
   async run(since: Since): Promise<void> {
-    const origins = new Set(since.origins);
-    this.#origins = origins;
+    this.#origins = new Set(since.origins);
     const { first, last } = this.#replica.bounds;
     const reaches = (seq: number): boolean => seq + 1 >= first;
     let position: number;
@@ -85,7 +85,7 @@ export class LogSender {
       }
       position = await this.#fullCopy();
     }
-    await this.#stream(origins, position);
+    await this.#stream(position);
   }
 
   /** A copy of every table, then the log from where it started; returns that position. */
@@ -166,7 +166,7 @@ export class LogSender {
     if (!this.#stopped) await this.#send({ t: 'copied', n: this.#next(), start });
   }
 
-  async #stream(origins: ReadonlySet<number>, from: number): Promise<void> {
+  async #stream(from: number): Promise<void> {
     let position = from;
     let reported = from;
     /** After a message that was not full, the next waits until then (see `sendIntervalMs`). */
@@ -202,7 +202,7 @@ export class LogSender {
         }
         // Cleared before reading: a commit announced from here on is read next time.
         this.#unread = false;
-        const batch = this.#readBatch(origins, position);
+        const batch = this.#readBatch(position);
         if (batch.full) this.#unread = true;
         this.#position = position = batch.last;
         if (batch.commits.length > 0 || (position > reported && this.#progressDue)) await send(batch.commits, batch.full);
@@ -231,7 +231,7 @@ export class LogSender {
   }
 
   /** Commits after `position` up to about `batchBytes`, whole; `last`: the sequence read to; `full`: more were left. */
-  #readBatch(origins: ReadonlySet<number>, position: number): { commits: Array<{ seq: number; entries: Uint8Array[] }>; last: number; full: boolean } {
+  #readBatch(position: number): { commits: Array<{ seq: number; entries: Uint8Array[] }>; last: number; full: boolean } {
     const commits: Array<{ seq: number; entries: Uint8Array[] }> = [];
     const tables = new Set(this.#replica.tableNames());
     let bytes = 0;
@@ -255,7 +255,7 @@ export class LogSender {
       }
       open!.seq = seq;
       last = seq;
-      if (origins.has(entry.origin) && tables.has(entry.table)) {
+      if (this.#origins.has(entry.origin) && tables.has(entry.table)) {
         open!.entries.push(entryBytes);
         bytes += entryBytes.length;
       }

@@ -1,11 +1,12 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultReplicationTuning, realTimers, type ReplicationOptions, type Timers } from '../../../framework/src/replication/index.js';
+import { defaultReplicationTuning, realTimers, type ReplicationOptions } from '../../../framework/src/replication/index.js';
 import { LogSender } from '../../../framework/src/replication/log-sender.js';
 import type { Message } from '../../../framework/src/replication/messages.js';
 import { encodeLogEntry } from '../../../framework/src/storage/log-entry.js';
 import { Table } from '../../../framework/src/storage/stored-table.js';
 import { silentLogger } from '../../../framework/src/util/index.js';
+import { NodeClock, Scheduler } from '../../cluster/sim-scheduler.js';
 import { attr, mustTable, tableDef, tempStorage, type TempStorage } from '../storage/helpers.js';
 
 const defs = [tableDef('Item', [attr('name', 'String')], { keyType: 'Int' })];
@@ -90,8 +91,8 @@ describe('LogSender', () => {
     temps.push(temp);
     await temp.storage.applySchema(defs);
     const replica = temp.storage.replica('data')!;
-    const pending: Array<() => void> = [];
-    const timers: Timers = { now: () => 0, setTimeout: (action) => pending.push(action), clearTimeout: () => undefined };
+    const scheduler = new Scheduler(0);
+    const timers = new NodeClock(scheduler, 'a', () => 0);
     const sent: Message[] = [];
     const sender = new LogSender(replica, { send: (message) => sent.push(message) > 0, timers }, options, silentLogger, 'b');
     const running = sender.run({ origins: [1], cursor: 0 });
@@ -100,9 +101,9 @@ describe('LogSender', () => {
     for (let seq = 1; seq <= 3; seq++) await fromPeer(seq, seq);
     await turn();
     assert.deepEqual(sent, [], 'nothing is sent while only entries of other origins were read');
-    assert.equal(pending.length, 1, 'one timer for the held-back progress');
+    assert.equal(scheduler.pending, 1, 'one timer for the held-back progress');
 
-    pending.shift()!();
+    await scheduler.next()!.action();
     await turn();
     assert.deepEqual(sent, [{ t: 'commits', n: 1, commits: [], last: 3 }]);
 
@@ -121,16 +122,8 @@ describe('LogSender', () => {
     temps.push(temp);
     await temp.storage.applySchema(defs);
     const items = mustTable(temp.storage, 'Item');
-    let clock = 0;
-    type Timer = { action: () => void; at: number };
-    const pending: Timer[] = [];
-    const timers: Timers = {
-      now: () => clock,
-      setTimeout: (action, ms) => pending[pending.push({ action, at: clock + ms }) - 1],
-      clearTimeout: (timer) => {
-        if (pending.includes(timer as Timer)) pending.splice(pending.indexOf(timer as Timer), 1);
-      },
-    };
+    const scheduler = new Scheduler(0);
+    const timers = new NodeClock(scheduler, 'a', () => 0);
     const sent: Message[] = [];
     const spaced = { ...options, batchBytes: 1 << 20, sendIntervalMs: 5 };
     const sender = new LogSender(temp.storage.replica('data')!, { send: (message) => sent.push(message) > 0, timers }, spaced, silentLogger, 'b');
@@ -145,8 +138,9 @@ describe('LogSender', () => {
     await turn();
     assert.deepEqual(seqs(), [[1]], 'the next waits for the interval');
 
-    clock = 5;
-    for (const timer of pending.filter((timer) => timer.at <= clock)) timer.action();
+    const due = scheduler.next()!;
+    assert.equal(due.time, 5);
+    await due.action();
     await turn();
     assert.deepEqual(seqs(), [[1], [2, 3]]);
     sender.stop();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AttributeDef, ScalarName, TableDef, TypeRef } from '../../../framework/src/schema/index.js';
-import { Storage, type Key, type StorageOptions, type StoredTable } from '../../../framework/src/storage/index.js';
+import { Storage, type DatabaseReplica, type Key, type StorageOptions, type StoredTable } from '../../../framework/src/storage/index.js';
 import { Table } from '../../../framework/src/storage/stored-table.js';
 import { silentLogger } from '../../../framework/src/util/index.js';
 
@@ -103,6 +103,13 @@ export function mustTable(storage: Storage, name: string): StoredTable {
   const table = storage.table(name);
   if (!table) throw new Error(`table ${name} is not open`);
   return table;
+}
+
+/** What replication reads and writes of the `data` database. */
+export function mustReplica(storage: Storage): DatabaseReplica {
+  const replica = storage.replica('data');
+  if (!replica) throw new Error('database data is not open');
+  return replica;
 }
 
 type IndexPair = [unknown, Key];

@@ -1,22 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeLogEntry } from '../../../framework/src/storage/log-entry.js';
-import { logHeader, Transaction, type DatabaseReplica, type ReplicatedCommit, type Storage } from '../../../framework/src/storage/index.js';
-import { attr, mustTable, storagePair, tableDef, tempStorage, type TempStorage } from './helpers.js';
+import { logHeader, Transaction, type ReplicatedCommit, type Storage } from '../../../framework/src/storage/index.js';
+import { attr, mustReplica, mustTable, storagePair, tableDef, tempStorage, type TempStorage } from './helpers.js';
 
 const defs = [tableDef('Item', [attr('name', 'String'), attr('tag', 'String', { indexed: true }), attr('count', 'Int')], { keyType: 'Int' }), tableDef('Local', [attr('name', 'String')], { replicate: false, keyType: 'Int' })];
-
-function replicaOf(storage: Storage): DatabaseReplica {
-  const replica = storage.replica('data');
-  assert.ok(replica);
-  return replica;
-}
 
 /** Everything in `from`'s log after `after`, as the commits a peer receives. */
 function commitsOf(from: Storage, after = 0): ReplicatedCommit[] {
   const commits: ReplicatedCommit[] = [];
   let open: { txn: number | undefined; commit: ReplicatedCommit } | undefined;
-  for (const { seq, bytes } of replicaOf(from).logAfter(after)) {
+  for (const { seq, bytes } of mustReplica(from).logAfter(after)) {
     const entry = logHeader(bytes);
     if (open !== undefined && entry.txn !== undefined && entry.txn === open.txn) {
       open.commit.entries.push(bytes);
@@ -31,7 +25,7 @@ function commitsOf(from: Storage, after = 0): ReplicatedCommit[] {
 
 async function ship(from: Storage, to: Storage, after = 0): Promise<void> {
   const commits = commitsOf(from, after);
-  await replicaOf(to).apply(from.nodeId, { commits, cursors: new Map([[from.nodeId, commits.at(-1)?.seq ?? after]]) });
+  await mustReplica(to).apply(from.nodeId, { commits, cursors: new Map([[from.nodeId, commits.at(-1)?.seq ?? after]]) });
 }
 
 function contents(storage: Storage, table = 'Item'): unknown[] {
@@ -67,21 +61,21 @@ describe('DatabaseReplica', () => {
     assert.deepEqual([...mustTable(b.storage, 'Item').byIndex('tag', 'x')].sort(), [1, 3]);
     assert.equal(mustTable(b.storage, 'Local').count(), 0, 'a replicate: false table is never applied');
     assert.deepEqual(heard, ['put:1', 'put:2', 'put:1', 'put:1', 'put:3', 'delete:2']);
-    assert.equal(replicaOf(b.storage).cursors(1).get(1), replicaOf(a.storage).bounds.last);
+    assert.equal(mustReplica(b.storage).cursors(1).get(1), mustReplica(a.storage).bounds.last);
     assert.equal(mustTable(b.storage, 'Item').get(1)?.value.count, 6);
   });
 
   test('applying the same commits again changes nothing', async () => {
     const before = contents(b.storage);
-    const lastSeq = replicaOf(b.storage).bounds.last;
+    const lastSeq = mustReplica(b.storage).bounds.last;
     await ship(a.storage, b.storage);
     assert.deepEqual(contents(b.storage), before);
-    assert.equal(replicaOf(b.storage).bounds.last, lastSeq, 'nothing was logged');
+    assert.equal(mustReplica(b.storage).bounds.last, lastSeq, 'nothing was logged');
   });
 
   test('concurrent writes on two nodes converge once each has the other\'s', async () => {
-    const fromA = replicaOf(a.storage).bounds.last;
-    const fromB = replicaOf(b.storage).bounds.last;
+    const fromA = mustReplica(a.storage).bounds.last;
+    const fromB = mustReplica(b.storage).bounds.last;
     await mustTable(a.storage, 'Item').patch(1, { name: 'from a' });
     await mustTable(b.storage, 'Item').patch(1, { tag: 'from b' });
     const txnA = new Transaction();
@@ -105,12 +99,12 @@ describe('DatabaseReplica', () => {
     try {
       await c.storage.applySchema(defs);
       await mustTable(c.storage, 'Item').put(99, { name: 'only on c' });
-      const source = replicaOf(a.storage);
+      const source = mustReplica(a.storage);
       for (const table of source.tableNames()) {
         let next: { phase: 'records' | 'tombstones' | 'pending'; after?: string | number } | undefined = { phase: 'records' };
         while (next !== undefined) {
           const batch = source.copyBatch(table, next.phase, next.after, 2);
-          await replicaOf(c.storage).apply(a.storage.nodeId, { copied: { table, records: batch.records } });
+          await mustReplica(c.storage).apply(a.storage.nodeId, { copied: { table, records: batch.records } });
           next = batch.next;
         }
       }
@@ -121,7 +115,7 @@ describe('DatabaseReplica', () => {
       assert.equal(mustTable(c.storage, 'Item').get(2), undefined, 'the tombstone came along');
       // An older copy of record 1 (before its patches) must not revert it.
       const newer = mustTable(c.storage, 'Item').get(1);
-      await replicaOf(c.storage).apply(1, { copied: { table: 'Item', records: [{ id: 1, writes: [{ op: 'put', stamp: [1, 1], value: { id: 1, name: 'ancient' } }] }] } });
+      await mustReplica(c.storage).apply(1, { copied: { table: 'Item', records: [{ id: 1, writes: [{ op: 'put', stamp: [1, 1], value: { id: 1, name: 'ancient' } }] }] } });
       assert.deepEqual(mustTable(c.storage, 'Item').get(1), newer);
     } finally {
       await c.cleanup();
@@ -130,7 +124,7 @@ describe('DatabaseReplica', () => {
 
   test('a version from a peer ahead of this clock moves the clock, so the next local write wins', async () => {
     const ahead = Date.now() * 1024 + 10_000_000;
-    await replicaOf(b.storage).apply(1, { commits: [{ seq: 1, entries: [encodeLogEntry({ op: 'put', table: 'Item', id: 50, version: ahead, origin: 1, at: 0, value: { id: 50, name: 'future' } })] }] });
+    await mustReplica(b.storage).apply(1, { commits: [{ seq: 1, entries: [encodeLogEntry({ op: 'put', table: 'Item', id: 50, version: ahead, origin: 1, at: 0, value: { id: 50, name: 'future' } })] }] });
     const local = await mustTable(b.storage, 'Item').put(50, { name: 'local' });
     assert.ok(local.version > ahead);
     const reopened = await b.reopen();
