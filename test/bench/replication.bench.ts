@@ -227,13 +227,13 @@ async function load(url: string, prefix: string): Promise<number> {
   return CATCH_UP_WRITES / ((performance.now() - started) / 1000);
 }
 
-/** One round: C stops, A takes the writes, C restarts; C's catch-up rate in entries/s. */
 interface CatchUpRound {
   loadRate: number;
   seconds: number;
   rate: number;
 }
 
+/** One round: C stops, A takes the writes, C restarts and catches up. */
 async function catchUpRound(nodes: Node[], round: number): Promise<CatchUpRound> {
   const [a, b, c] = nodes as [Node, Node, Node];
   await stopNode(c);
