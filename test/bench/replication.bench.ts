@@ -212,18 +212,18 @@ async function latency(a: Node, b: Node): Promise<string[]> {
 
 /** CATCH_UP_WRITES PUTs to A, CONNECTIONS at a time; how many a second A took. */
 async function load(url: string, prefix: string): Promise<number> {
-  const { put, close } = keptAlivePutter(url, CONNECTIONS);
+  const writer = keptAlivePutter(url, CONNECTIONS);
   const started = performance.now();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < CATCH_UP_WRITES) {
       const i = next++;
-      await put(`/Record/${prefix}${String(i).padStart(10, '0')}`, record(i));
+      await writer.put(`/Record/${prefix}${String(i).padStart(10, '0')}`, record(i));
     }
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  await put(`/Record/${prefix}last`, record(0));
-  close();
+  await writer.put(`/Record/${prefix}last`, record(0));
+  writer.close();
   return CATCH_UP_WRITES / ((performance.now() - started) / 1000);
 }
 
