@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isAfter, type Stamp } from '../../framework/src/storage/index.js';
 import { recordStateOf } from '../../framework/src/storage/record-writer.js';
+import { readRecord } from '../../framework/src/storage/stored-record.js';
 import { Table } from '../../framework/src/storage/stored-table.js';
 import { encodeVersions, type RecordState } from '../../framework/src/storage/version-state.js';
 import { expectedIndex, indexContents } from '../unit/storage/helpers.js';
@@ -29,7 +30,7 @@ function holdings(node: SimNode, name: string): Map<number, Held> {
   for (const db of [records, tombstones, versions]) for (const key of db.getKeys()) if (typeof key === 'number') ids.add(key);
   const held = new Map<number, Held>();
   for (const id of [...ids].sort((a, b) => a - b)) {
-    const entry = records.getEntry(id);
+    const entry = readRecord(records, id, node.nodeId);
     const state = recordStateOf(table.stores, id, entry, node.nodeId);
     const increments = [...table.stores.increments.getRange({ start: [id], end: [id + 1] })].map(({ key, value }) => [...key.slice(1), value]);
     held.set(id, { value: entry?.value, version: entry?.version, state, increments });

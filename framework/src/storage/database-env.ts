@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
 import { HybridLogicalClock } from '../util/index.js';
 import type { IndexDb } from './index-handle.js';
+import type { RecordsDb, StoredRecord } from './stored-record.js';
 import { encodeLogEntry, logEntryTime, type LogRecord } from './log-entry.js';
 import type { ChangeEntry, Key } from './types.js';
 
@@ -51,8 +52,8 @@ export class DatabaseEnv {
     this.#lastSeq = lastSeq;
   }
 
-  openRecords(dbiName: string): Database<Record<string, unknown>, Key> {
-    return this.root.openDB<Record<string, unknown>, Key>(dbiName, { ...recordOptions, useVersions: true });
+  openRecords(dbiName: string): RecordsDb {
+    return this.root.openDB<StoredRecord, Key>(dbiName, { ...recordOptions, useVersions: true });
   }
 
   openIndex(dbiName: string): IndexDb {
@@ -177,7 +178,7 @@ export function changeEntryOf(database: string, seq: number, record: LogRecord):
 }
 
 /** Entries of a record DBI, without the msgpack shared-structures row lmdb-js keeps in it. */
-export function recordCount(db: Database<Record<string, unknown>, Key>): number {
+export function recordCount(db: RecordsDb): number {
   const stats = db.getStats() as { entryCount: number };
   return stats.entryCount - (db.doesExist(STRUCTURES as unknown as Key) ? 1 : 0);
 }

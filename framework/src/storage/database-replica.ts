@@ -1,6 +1,7 @@
 import type { DatabaseEnv } from './database-env.js';
 import { decodeLogEntry, logBody, logEntryOrigin } from './log-entry.js';
 import { incrementsOf, recordStateOf } from './record-writer.js';
+import { rowOf, type RecordRow } from './stored-record.js';
 import type { Table } from './stored-table.js';
 import type { ChangeEntry, Key } from './types.js';
 import { decodeVersions, writesOf, type VersionedWrite } from './version-state.js';
@@ -146,7 +147,7 @@ export class DatabaseReplica {
     const copied: CopiedRecord[] = [];
     let last: Key | undefined;
     let scanned = 0;
-    const add = (id: Key, old: { value: Record<string, unknown>; version?: number } | undefined): void => {
+    const add = (id: Key, old: RecordRow | undefined): void => {
       last = id;
       scanned++;
       const state = recordStateOf(stored.stores, id, old, this.#host.nodeId);
@@ -154,7 +155,7 @@ export class DatabaseReplica {
       copied.push({ id, writes: writesOf(state, incrementsOf(stored.stores, id)), ...(expiresAt !== undefined && { expiresAt }) });
     };
     if (phase === 'records') {
-      for (const { key, value, version } of records.getRange({ ...range, versions: true })) add(key, { value, version });
+      for (const { key, value, version } of records.getRange({ ...range, versions: true })) add(key, rowOf(value, version, this.#host.nodeId));
     } else if (phase === 'tombstones') {
       for (const key of tombstones.getKeys(range)) add(key, undefined);
     } else {

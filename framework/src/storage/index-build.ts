@@ -1,16 +1,16 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Database } from 'lmdb';
 import type { DatabaseEnv, MetaKey } from './database-env.js';
 import type { IndexHandle, IndexState } from './index-handle.js';
 import { indexKeys } from './index-keys.js';
 import { ownValue } from './keys.js';
+import { valueOf, type RecordsDb } from './stored-record.js';
 import type { Key } from './types.js';
 
 export const INDEX_BUILD_CHUNK = 500;
 
 export interface IndexBuild {
   env: DatabaseEnv;
-  records: Database<Record<string, unknown>, Key>;
+  records: RecordsDb;
   handle: IndexHandle;
   metaKey: MetaKey;
   /** Checked between chunks: the storage is closing. */
@@ -40,7 +40,7 @@ export async function buildIndex(build: IndexBuild): Promise<void> {
           ),
         );
         for (const { key, value } of chunk) {
-          for (const indexKey of indexKeys(ownValue(value, attribute))) handle.db.putSync(indexKey, key);
+          for (const indexKey of indexKeys(ownValue(valueOf(value), attribute))) handle.db.putSync(indexKey, key);
           lastKey = key;
         }
         const done = chunk.length < chunkSize;

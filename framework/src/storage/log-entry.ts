@@ -129,5 +129,7 @@ const OPS = new Set(['put', 'delete', 'message']);
 function isBody(value: unknown): value is LogBody {
   if (typeof value !== 'object' || value === null) return false;
   const body = value as Record<string, unknown>;
-  return typeof body.op === 'string' && OPS.has(body.op) && body.id !== undefined && typeof body.version === 'number';
+  if (typeof body.op !== 'string' || !OPS.has(body.op) || body.id === undefined || typeof body.version !== 'number') return false;
+  // A record is an object, never an array (storage tells records written elsewhere by their array form).
+  return body.op !== 'put' || (typeof body.value === 'object' && body.value !== null && !Array.isArray(body.value));
 }

@@ -5,6 +5,7 @@ import type { IndexHandle } from './index-handle.js';
 import { indexKeys, type IndexKey } from './index-keys.js';
 import { ownValue } from './keys.js';
 import type { LogRecord } from './log-entry.js';
+import { storedRecord, type RecordRow, type RecordsDb } from './stored-record.js';
 import type { ChangeEntry, Key } from './types.js';
 import { baseState, decodeVersions, NO_STAMP, encodeVersions, isPlainState, newestVersion, type Increment, type IncrementLog, type RecordState, type Stamp, type StoredVersions, type VersionedWrite, type VersionState } from './version-state.js';
 import type { Value } from './write-op.js';
@@ -19,7 +20,7 @@ export interface ExpiryIndex {
 /** The DBIs a table lives in; rebound when a new schema generation moves the table. */
 export interface TableStores {
   env: DatabaseEnv;
-  records: Database<Value, Key>;
+  records: RecordsDb;
   tombstones: Database<number, Key>;
   /** Id → when the record expires (ms since the epoch); the time of the invalidation once invalidated. */
   expires: Database<number, Key>;
@@ -43,14 +44,17 @@ export interface WriteContext {
 
 const NO_KEYS: IndexKey[] = [];
 
-/** The state of a record id as stored; a record or tombstone without a state entry is a local base. */
-export function recordStateOf(stores: TableStores, id: Key, old: { value: Value; version?: number } | undefined, nodeId: number): RecordState {
+/**
+ * The state of a record id as stored. Without a state entry, a record is a base written by the
+ * node it names, and a tombstone one written by this node.
+ */
+export function recordStateOf(stores: TableStores, id: Key, old: RecordRow | undefined, nodeId: number): RecordState {
   const stored = stores.versions.get(id);
   if (stored !== undefined) {
     const versions = decodeVersions(stored);
     return { value: old?.value, version: old?.version ?? pendingVersion(stores, id, versions), versions };
   }
-  if (old !== undefined) return { value: old.value, version: old.version ?? 0, versions: baseState([old.version ?? 0, nodeId], false) };
+  if (old !== undefined) return { value: old.value, version: old.version, versions: baseState([old.version, old.origin], false) };
   const deletedAt = stores.tombstones.get(id) ?? 0;
   return { value: undefined, version: deletedAt, versions: baseState(deletedAt === 0 ? NO_STAMP : [deletedAt, nodeId], true) };
 }
@@ -124,7 +128,8 @@ export function storeMerged(context: WriteContext, key: Key, before: RecordState
   // A record that does not exist has no expiry, and a tombstone exactly when its base is a delete with a version.
   const existed = before.value !== undefined;
   if (value !== undefined) {
-    records.putSync(key, value, after.version);
+    // An existing record with a plain state has a base: the record names the node that wrote it.
+    records.putSync(key, storedRecord(value, isPlainState(after.versions) ? after.versions.base[1] : nodeId, nodeId), after.version);
     if (!existed && before.versions.base[0] > 0) tombstones.removeSync(key);
     const expiry = expiresAt ?? (def.expiration === undefined ? undefined : now + def.expiration * 1000);
     if (existed || expiry !== undefined) setExpiry(stores, key, expiry);
@@ -136,8 +141,8 @@ export function storeMerged(context: WriteContext, key: Key, before: RecordState
     if (after.versions.base[0] > 0) tombstones.putSync(key, after.versions.base[0]);
   }
   if (after.versions !== before.versions) {
-    if (!isLocalBase(after.versions, nodeId)) versions.putSync(key, encodeVersions(after.versions));
-    else if (!isLocalBase(before.versions, nodeId)) versions.removeSync(key);
+    if (needsStateEntry(after.versions, value !== undefined, nodeId)) versions.putSync(key, encodeVersions(after.versions));
+    else if (needsStateEntry(before.versions, existed, nodeId)) versions.removeSync(key);
   }
   updateIndexes(context.indexes, key, before.value, value);
   const [version, origin] = write.stamp;
@@ -153,9 +158,9 @@ export function storeMerged(context: WriteContext, key: Key, before: RecordState
   return stores.env.appendLog(log, sameAsLogged ? loggedBody : undefined);
 }
 
-/** A state that needs no entry: a base written by this node and nothing since. */
-function isLocalBase(versions: VersionState, nodeId: number): boolean {
-  return isPlainState(versions) && (versions.base[1] === nodeId || versions.base[0] === 0);
+/** More than a base, or a tombstone of another node's delete: what the record and tombstone DBIs cannot say. */
+function needsStateEntry(versions: VersionState, exists: boolean, nodeId: number): boolean {
+  return !isPlainState(versions) || (!exists && versions.base[0] > 0 && versions.base[1] !== nodeId);
 }
 
 /** Inside a write transaction: the record's expiry, kept in both the id map and the time index. */

@@ -7,6 +7,7 @@ import type { IndexHandle } from './index-handle.js';
 import { coerceKeyFor, isKeyOf, keyKind, ownValue, timestampValue, type KeyKind } from './keys.js';
 import { incrementsOf, nextLocalStamp, recordStateOf, setExpiry, storeMerged, updateIndexes, type TableStores, type WriteContext } from './record-writer.js';
 import { mergeWrite, type VersionedWrite } from './version-state.js';
+import { readRecord, valueOf } from './stored-record.js';
 import { ReadyIndex } from './table-index.js';
 import type { ChangeEntry, IndexRange, IndexStatus, Key, RecordEntry, ScanOptions, StoredTable, TableIndex, WriteOptions } from './types.js';
 import { validateRecord } from './validate.js';
@@ -82,8 +83,8 @@ export class Table implements StoredTable, WriteTarget {
 
   /** `snapshot`: read as of that LMDB read transaction (a storage transaction's snapshot). */
   get(id: Key, snapshot?: LmdbTransaction): RecordEntry | undefined {
-    const entry = this.#stores.records.getEntry(id, snapshot && { transaction: snapshot });
-    return entry === undefined ? undefined : { id, value: entry.value, version: entry.version ?? 0 };
+    const row = readRecord(this.#stores.records, id, this.#host.nodeId, snapshot);
+    return row === undefined ? undefined : { id, value: row.value, version: row.version };
   }
 
   async put(id: Key, record: unknown, options?: WriteOptions): Promise<RecordEntry> {
@@ -153,7 +154,7 @@ export class Table implements StoredTable, WriteTarget {
     const { records } = this.#stores;
     if (op.kind === 'message') return { kind: 'message', key: op.id, message: op.message };
     if (expectedVersion !== undefined && this.versionOf(op.id) !== expectedVersion) throw writeConflict(this.name, op.id);
-    const old = records.getEntry(op.id);
+    const old = readRecord(records, op.id, this.#host.nodeId);
     switch (op.kind) {
       case 'put':
         return { kind: 'write', key: op.id, value: { ...op.value }, old, expiresAt: op.expiresAt };
@@ -200,7 +201,7 @@ export class Table implements StoredTable, WriteTarget {
    * origin. Undefined when it changes nothing (a newer write replaced it, or it was merged before).
    */
   applyReplicated(write: VersionedWrite, id: Key, expiresAt: number | undefined, loggedBody?: Uint8Array): ChangeEntry | undefined {
-    const old = this.#stores.records.getEntry(id);
+    const old = readRecord(this.#stores.records, id, this.#host.nodeId);
     const state = recordStateOf(this.#stores, id, old, this.#host.nodeId);
     this.#stores.env.observeVersion(write.stamp[0]);
     const merged = mergeWrite(state, write, incrementsOf(this.#stores, id), this.#def.primaryKey, id);
@@ -238,7 +239,7 @@ export class Table implements StoredTable, WriteTarget {
     if (limit !== undefined) range.limit = limit;
     return this.#stores.records
       .getRange(range)
-      .map(({ key, value, version }): RecordEntry => ({ id: key, value, version: version ?? 0 }));
+      .map(({ key, value, version }): RecordEntry => ({ id: key, value: valueOf(value), version: version ?? 0 }));
   }
 
   #usableIndex(attribute: string): IndexHandle {
@@ -321,7 +322,8 @@ export class Table implements StoredTable, WriteTarget {
       let evicted = 0;
       for (const { key: expiresAt, value: id } of expiry.getRange({ start: -Infinity, end: before, limit })) {
         if (expires.get(id) !== expiresAt) continue;
-        const old = records.get(id);
+        const stored = records.get(id);
+        const old = stored === undefined ? undefined : valueOf(stored);
         records.removeSync(id);
         setExpiry(this.#stores, id, undefined);
         if (old !== undefined) updateIndexes(this.#maintained, id, old, undefined);

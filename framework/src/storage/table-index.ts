@@ -1,11 +1,11 @@
-import type { Database, RangeIterable, Transaction as LmdbTransaction } from 'lmdb';
+import type { RangeIterable, Transaction as LmdbTransaction } from 'lmdb';
 import type { AttributeDef } from '../schema/index.js';
 import type { IndexHandle } from './index-handle.js';
 import { indexKeys, isAmbiguousKey, lookupKey, type IndexKey } from './index-keys.js';
 import { hasRangeableIndexKeys, lookupValue, ownValue } from './keys.js';
+import { valueOf, type RecordsDb } from './stored-record.js';
 import type { IndexRange, Key, TableIndex } from './types.js';
 
-type Records = Database<Record<string, unknown>, Key>;
 
 /** Read access to one ready secondary index, with the counts a query planner estimates from. */
 export class ReadyIndex implements TableIndex {
@@ -14,10 +14,10 @@ export class ReadyIndex implements TableIndex {
   readonly list: boolean;
   readonly #handle: IndexHandle;
   readonly #def: AttributeDef | undefined;
-  readonly #records: Records;
+  readonly #records: RecordsDb;
   readonly #snapshot: (() => LmdbTransaction | undefined) | undefined;
 
-  constructor(handle: IndexHandle, def: AttributeDef | undefined, records: Records, snapshot?: () => LmdbTransaction | undefined) {
+  constructor(handle: IndexHandle, def: AttributeDef | undefined, records: RecordsDb, snapshot?: () => LmdbTransaction | undefined) {
     this.#snapshot = snapshot;
     this.attribute = handle.attribute;
     this.#handle = handle;
@@ -124,7 +124,7 @@ export class ReadyIndex implements TableIndex {
     for (const id of ids) {
       const record = this.#records.get(id, this.#at({}));
       if (record === undefined) continue;
-      const actual = ownValue(record, this.attribute);
+      const actual = ownValue(valueOf(record), this.attribute);
       if (actual === wanted || (Array.isArray(actual) && actual.includes(wanted))) yield id;
     }
   }

@@ -1,4 +1,5 @@
 import { LodeError } from '../errors/index.js';
+import type { RecordRow } from './stored-record.js';
 import type { ChangeEntry, Key } from './types.js';
 
 export type Value = Record<string, unknown>;
@@ -41,8 +42,8 @@ export interface PatchWrite {
 }
 
 export type ResolvedWrite =
-  | { kind: 'write'; key: Key; value: Value; old: { value: Value; version?: number } | undefined; expiresAt: number | undefined; patch?: PatchWrite }
-  | { kind: 'delete'; key: Key; old: { value: Value; version?: number } }
+  | { kind: 'write'; key: Key; value: Value; old: RecordRow | undefined; expiresAt: number | undefined; patch?: PatchWrite }
+  | { kind: 'delete'; key: Key; old: RecordRow }
   | { kind: 'message'; key: Key; message: unknown };
 
 /** Adds increments to the numbers they apply to (a missing or non-numeric value counts as 0). */
