@@ -1,4 +1,4 @@
-import type { Database, Transaction as LmdbTransaction } from 'lmdb';
+import type { Database } from 'lmdb';
 import type { Key } from './types.js';
 import type { Value } from './write-op.js';
 
@@ -34,7 +34,7 @@ export function rowOf(stored: StoredRecord, version: number | undefined, nodeId:
   return Array.isArray(stored) ? { value: stored[1], version: version ?? 0, origin: stored[0] } : { value: stored, version: version ?? 0, origin: nodeId };
 }
 
-export function readRecord(records: RecordsDb, id: Key, nodeId: number, snapshot?: LmdbTransaction): RecordRow | undefined {
-  const entry = records.getEntry(id, snapshot && { transaction: snapshot });
+export function readRecord(records: RecordsDb, id: Key, nodeId: number): RecordRow | undefined {
+  const entry = records.getEntry(id);
   return entry === undefined ? undefined : rowOf(entry.value, entry.version, nodeId);
 }

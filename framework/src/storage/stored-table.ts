@@ -83,8 +83,8 @@ export class Table implements StoredTable, WriteTarget {
 
   /** `snapshot`: read as of that LMDB read transaction (a storage transaction's snapshot). */
   get(id: Key, snapshot?: LmdbTransaction): RecordEntry | undefined {
-    const row = readRecord(this.#stores.records, id, this.#host.nodeId, snapshot);
-    return row === undefined ? undefined : { id, value: row.value, version: row.version };
+    const entry = this.#stores.records.getEntry(id, snapshot && { transaction: snapshot });
+    return entry === undefined ? undefined : { id, value: valueOf(entry.value), version: entry.version ?? 0 };
   }
 
   async put(id: Key, record: unknown, options?: WriteOptions): Promise<RecordEntry> {

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { readRecord } from '../../../framework/src/storage/stored-record.js';
 import { Table } from '../../../framework/src/storage/stored-table.js';
 import type { Storage } from '../../../framework/src/storage/index.js';
-import { attr, mustReplica, mustTable, tableDef, tempStorage, type TempStorage } from './helpers.js';
+import { attr, expectedIndex, indexContents, mustReplica, mustTable, tableDef, tempStorage, type TempStorage } from './helpers.js';
 
-const defs = [tableDef('Item', [attr('name', 'String'), attr('tag', 'String', { indexed: true })], { keyType: 'Int' })];
+const item = (nameIndexed: boolean) => tableDef('Item', [attr('name', 'String', { indexed: nameIndexed }), attr('tag', 'String', { indexed: true })], { keyType: 'Int' });
+const defs = [item(false)];
 
 function itemsOf(storage: Storage): Table {
   const table = mustTable(storage, 'Item');
@@ -62,5 +63,13 @@ describe('the origin of a record written on another node', () => {
     const local = await items.put(2, { name: 'from b' });
     assert.deepEqual(items.stores.records.get(2), local.value);
     assert.equal(readRecord(items.stores.records, 2, b.storage.nodeId)?.origin, 9);
+  });
+
+  test('is read through by an index built over the records later', async () => {
+    await b.storage.applySchema([item(true)]);
+    const items = itemsOf(b.storage);
+    await items.whenIndexesReady();
+    assert.deepEqual(indexContents(items, 'name'), expectedIndex(items, 'name'));
+    assert.deepEqual([...items.index('name').ids('from 7')], [1]);
   });
 });
