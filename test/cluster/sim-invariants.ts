@@ -30,10 +30,10 @@ function holdings(node: SimNode, name: string): Map<number, Held> {
   for (const db of [records, tombstones, versions]) for (const key of db.getKeys()) if (typeof key === 'number') ids.add(key);
   const held = new Map<number, Held>();
   for (const id of [...ids].sort((a, b) => a - b)) {
-    const entry = readRecord(records, id, node.nodeId);
-    const state = recordStateOf(table.stores, id, entry, node.nodeId);
+    const row = readRecord(records, id, node.nodeId);
+    const state = recordStateOf(table.stores, id, row, node.nodeId);
     const increments = [...table.stores.increments.getRange({ start: [id], end: [id + 1] })].map(({ key, value }) => [...key.slice(1), value]);
-    held.set(id, { value: entry?.value, version: entry?.version, state, increments });
+    held.set(id, { value: row?.value, version: row?.version, state, increments });
   }
   return held;
 }

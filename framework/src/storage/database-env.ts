@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
 import { HybridLogicalClock } from '../util/index.js';
 import type { IndexDb } from './index-handle.js';
-import type { RecordsDb, StoredRecord } from './stored-record.js';
 import { encodeLogEntry, logEntryTime, type LogRecord } from './log-entry.js';
+import type { RecordsDb, StoredRecord } from './stored-record.js';
 import type { ChangeEntry, Key } from './types.js';
 
 export type MetaKey = string | (string | number)[];

@@ -1,5 +1,6 @@
 import { Packr } from 'msgpackr';
 import type { Key } from './types.js';
+import { isPlainObject } from './validate.js';
 
 /** A change-log entry, decoded. */
 export interface LogRecord {
@@ -131,5 +132,5 @@ function isBody(value: unknown): value is LogBody {
   const body = value as Record<string, unknown>;
   if (typeof body.op !== 'string' || !OPS.has(body.op) || body.id === undefined || typeof body.version !== 'number') return false;
   // A record is an object, never an array (storage tells records written elsewhere by their array form).
-  return body.op !== 'put' || (typeof body.value === 'object' && body.value !== null && !Array.isArray(body.value));
+  return body.op !== 'put' || isPlainObject(body.value);
 }

@@ -6,7 +6,6 @@ import { hasRangeableIndexKeys, lookupValue, ownValue } from './keys.js';
 import { valueOf, type RecordsDb } from './stored-record.js';
 import type { IndexRange, Key, TableIndex } from './types.js';
 
-
 /** Read access to one ready secondary index, with the counts a query planner estimates from. */
 export class ReadyIndex implements TableIndex {
   readonly attribute: string;
