@@ -6,9 +6,10 @@
 //  2. Write on A → event on B: PUTs at 1,000/s to A (a writer process), a WebSocket subscriber on A
 //     and one on B; latency from the send time stamped in the record to the event's arrival.
 //  3. Catch-up: C stops, A takes 100,000 writes, C starts again; entries per second until C holds
-//     A's last write (A's log reaches C in commit order, so that write comes last). Three rounds,
-//     reported each and as their median: on this kind of two-vCPU machine one round varies by a
-//     third, with what else the host runs on the other vCPU.
+//     A's last write (A's log reaches C in commit order, so that write comes last). Before each
+//     round, the raw baseline (replication-baseline.ts) streams as many entries between two bare
+//     processes. Three rounds, reported each and as their median: on this kind of two-vCPU machine
+//     one round varies by a third, with what else the host runs on the other vCPU.
 // Storage commits are durable (the default, not `storage.writeAsync`). Prints Markdown tables.
 // BENCH_PHASES picks parts (throughput,latency,catch-up); BENCH_PROFILES=<dir> profiles each node.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -20,6 +21,7 @@ import WebSocket from 'ws';
 import { freePort } from '../support/lode-cluster.js';
 import { keptAlivePutter } from './kept-alive-put.js';
 import { DURATION, ensureWrk, machine, median, ROUNDS, root, runWrk, type WrkResult } from './harness.js';
+import { benchRecord as record } from './replication-record.js';
 
 const APP = 'test/bench/replication-app';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
@@ -37,20 +39,6 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 const ms = (value: number): string => `${value.toFixed(2)} ms`;
 const seconds = (text: string): number => Number(/^(\d+)s$/.exec(text)?.[1] ?? 4);
-
-/** Eight attributes, about 400 bytes of JSON with an id. */
-function record(i: number): Record<string, unknown> {
-  return {
-    name: `Record ${i} of the replication benchmark`,
-    category: `category-${i % 50}`,
-    price: Math.round(i * 7.31) / 100,
-    quantity: i % 1000,
-    active: i % 2 === 0,
-    tags: ['bench', `t${i % 7}`, `group-${i % 13}`],
-    description: `A replicated benchmark record with a description long enough to make the whole record about four hundred bytes of JSON once it has an id: record ${i}.`,
-    updatedAt: '2026-11-23T12:00:00.000Z',
-  };
-}
 
 interface Node {
   name: string;
@@ -231,10 +219,39 @@ interface CatchUpRound {
   loadRate: number;
   seconds: number;
   rate: number;
+  /** The raw baseline's round just before: a bare receiver taking as many entries from a bare sender. */
+  baselineRate: number;
+}
+
+/** The raw catch-up baseline's sender, its log filled with CATCH_UP_WRITES entries; stopped with the nodes. */
+async function startBaselineSender(scratch: string): Promise<{ node: Node; url: string }> {
+  const args = ['--import', 'tsx', 'test/bench/replication-baseline.ts', 'send', join(scratch, 'baseline-sender'), String(CATCH_UP_WRITES)];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /sending on (\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`the catch-up baseline's sender exited with ${code}: ${output}`)));
+  });
+  const node = { name: 'baseline-sender', url, child, args };
+  running.add(node);
+  return { node, url };
+}
+
+/** One round of the raw baseline: a new receiver, empty, takes the sender's whole log; entries a second. */
+async function baselineRound(scratch: string, senderUrl: string, round: number): Promise<number> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/bench/replication-baseline.ts', 'receive', join(scratch, `baseline-receiver-${round}`), senderUrl], { cwd: root });
+  const match = /caught up (\d+) ([\d.]+)/.exec(stdout);
+  if (match === null || Number(match[1]) !== CATCH_UP_WRITES) throw new Error(`the catch-up baseline's receiver said: ${stdout}`);
+  return CATCH_UP_WRITES / (Number(match[2]) / 1000);
 }
 
 /** One round: C stops, A takes the writes, C restarts and catches up. */
-async function catchUpRound(nodes: Node[], round: number): Promise<CatchUpRound> {
+async function catchUpRound(scratch: string, baselineUrl: string, nodes: Node[], round: number): Promise<CatchUpRound> {
+  const baselineRate = await baselineRound(scratch, baselineUrl, round);
   const [a, b, c] = nodes as [Node, Node, Node];
   await stopNode(c);
   const prefix = `catch-up-${round}-`;
@@ -247,15 +264,19 @@ async function catchUpRound(nodes: Node[], round: number): Promise<CatchUpRound>
   const seconds = (caughtUp - listening) / 1000;
   const [onA, onC] = await Promise.all([count(a.url), count(restarted.url)]);
   if (onA !== onC) throw new Error(`after catching up C holds ${onC} records and A ${onA}`);
-  return { loadRate, seconds, rate: (CATCH_UP_WRITES + 1) / seconds };
+  return { loadRate, seconds, rate: (CATCH_UP_WRITES + 1) / seconds, baselineRate };
 }
 
-async function catchUp(nodes: Node[]): Promise<string[]> {
+async function catchUp(scratch: string, nodes: Node[]): Promise<string[]> {
+  const sender = await startBaselineSender(scratch);
   const rounds: CatchUpRound[] = [];
-  for (let round = 0; round < CATCH_UP_ROUNDS; round++) rounds.push(await catchUpRound(nodes, round));
-  const row = (label: string, { loadRate, seconds, rate }: CatchUpRound): string => `| ${label} | ${loadRate.toFixed(0)} writes/s | ${seconds.toFixed(2)} s | ${rate.toFixed(0)} entries/s |`;
-  const byRate = [...rounds].sort((x, y) => x.rate - y.rate);
-  return [...rounds.map((round, index) => row(`round ${index + 1}`, round)), row('**median**', byRate[Math.floor(byRate.length / 2)]!)];
+  for (let round = 0; round < CATCH_UP_ROUNDS; round++) rounds.push(await catchUpRound(scratch, sender.url, nodes, round));
+  await stopNode(sender.node);
+  const row = (label: string, { loadRate, seconds, rate, baselineRate }: CatchUpRound): string =>
+    `| ${label} | ${loadRate.toFixed(0)} writes/s | ${seconds.toFixed(2)} s | ${rate.toFixed(0)} entries/s | ${baselineRate.toFixed(0)} entries/s | ${(rate / baselineRate).toFixed(2)} |`;
+  const middle = <T>(values: T[], by: (value: T) => number): T => [...values].sort((x, y) => by(x) - by(y))[Math.floor(values.length / 2)]!;
+  const typical = { ...middle(rounds, (round) => round.rate), baselineRate: middle(rounds, (round) => round.baselineRate).baselineRate };
+  return [...rounds.map((round, index) => row(`round ${index + 1}`, round)), row('**median**', typical)];
 }
 
 async function main(): Promise<void> {
@@ -297,9 +318,9 @@ async function main(): Promise<void> {
     }
     if (PHASES.has('catch-up')) {
       console.log(`\nCatch-up: C stopped while A took ${CATCH_UP_WRITES.toLocaleString('en')} writes, then restarted (C then holds what A holds, checked)\n`);
-      console.log('| round | A took the writes at | C caught up in | catch-up rate |');
-      console.log('|---|---:|---:|---:|');
-      for (const line of await catchUp(nodes)) console.log(line);
+      console.log('| round | A took the writes at | C caught up in | catch-up rate | raw baseline rate | ratio |');
+      console.log('|---|---:|---:|---:|---:|---:|');
+      for (const line of await catchUp(scratch, nodes)) console.log(line);
     }
   } finally {
     await Promise.all([...running].map(stopNode));
