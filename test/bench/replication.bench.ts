@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { freePort } from '../support/lode-cluster.js';
 import { keptAlivePutter } from './kept-alive-put.js';
-import { DURATION, ensureWrk, machine, median, ROUNDS, root, runWrk, type WrkResult } from './harness.js';
+import { DURATION, ensureWrk, machine, median, ROUNDS, root, runWrk, startServer, type WrkResult } from './harness.js';
 import { benchRecord as record } from './replication-record.js';
 
 const APP = 'test/bench/replication-app';
@@ -224,21 +224,12 @@ interface CatchUpRound {
 }
 
 /** The raw catch-up baseline's sender, its log filled with CATCH_UP_WRITES entries; stopped with the nodes. */
-async function startBaselineSender(scratch: string): Promise<{ node: Node; url: string }> {
+async function startBaselineSender(scratch: string): Promise<Node> {
   const args = ['--import', 'tsx', 'test/bench/replication-baseline.ts', 'send', join(scratch, 'baseline-sender'), String(CATCH_UP_WRITES)];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /sending on (\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`the catch-up baseline's sender exited with ${code}: ${output}`)));
-  });
+  const { child, url } = await startServer(args, /sending on (\S+)/);
   const node = { name: 'baseline-sender', url, child, args };
   running.add(node);
-  return { node, url };
+  return node;
 }
 
 /** One round of the raw baseline: a new receiver, empty, takes the sender's whole log; entries a second. */
@@ -271,7 +262,7 @@ async function catchUp(scratch: string, nodes: Node[]): Promise<string[]> {
   const sender = await startBaselineSender(scratch);
   const rounds: CatchUpRound[] = [];
   for (let round = 0; round < CATCH_UP_ROUNDS; round++) rounds.push(await catchUpRound(scratch, sender.url, nodes, round));
-  await stopNode(sender.node);
+  await stopNode(sender);
   const row = (label: string, { loadRate, seconds, rate, baselineRate }: CatchUpRound): string =>
     `| ${label} | ${loadRate.toFixed(0)} writes/s | ${seconds.toFixed(2)} s | ${rate.toFixed(0)} entries/s | ${baselineRate.toFixed(0)} entries/s | ${(rate / baselineRate).toFixed(2)} |`;
   const middle = <T>(values: T[], by: (value: T) => number): T => [...values].sort((x, y) => by(x) - by(y))[Math.floor(values.length / 2)]!;
